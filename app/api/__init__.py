@@ -1,0 +1,10 @@
+"""The REST API under /api/v1: a thin face over the domain services."""
+
+from fastapi import APIRouter
+
+from app.api import catalog
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(catalog.router)
+
+__all__ = ["router"]

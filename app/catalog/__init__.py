@@ -1,0 +1,1 @@
+"""The procedure catalog: agencies, fields, procedures, their versions and search."""

@@ -1,0 +1,113 @@
+"""The portal application: the API and the pages over one database, with health checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+
+from app import api, web
+from app.api import problems
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import PortalError
+
+API_DESCRIPTION = """
+Public API of the motcua one-stop shop portal: the catalog of administrative procedures, their
+forms as definitions and as JSON Schema. Errors are `application/problem+json` (RFC 9457), in
+Vietnamese unless `Accept-Language` asks for English.
+"""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI application for the given settings (read from the environment by default)."""
+    settings = settings or get_settings()
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="motcua",
+        version="1",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.include_router(api.router)
+    web.install(app, settings)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Database unreachable"}})
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database answers a query."""
+        try:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return problems.problem_response(
+                request,
+                status=503,
+                code="database_unavailable",
+                title=("Chưa sẵn sàng", "Not ready"),
+                detail=("Không kết nối được cơ sở dữ liệu.", "The database is unreachable."),
+            )
+        return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(PortalError)
+    async def on_portal_error(request: Request, exc: PortalError) -> Response:
+        if _is_api(request):
+            return problems.portal_error(request, exc)
+        return web.error_page(request, exc.status, exc.message, exc.message_en)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_request_validation_error(
+        request: Request, exc: RequestValidationError
+    ) -> Response:
+        if _is_api(request):
+            return problems.request_validation_error(request, exc)
+        return web.error_page(
+            request, 400, "Địa chỉ trang không hợp lệ.", "The page address is not valid."
+        )
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request):
+            return problems.http_error(request, exc)
+        if exc.status_code == 404:
+            return web.error_page(
+                request, 404, "Không tìm thấy trang bạn yêu cầu.", "Page not found."
+            )
+        return web.error_page(request, exc.status_code, "Yêu cầu không hợp lệ.", "Bad request.")
+
+    @app.exception_handler(Exception)
+    async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return problems.unexpected_error(request, exc)
+        return web.error_page(
+            request,
+            500,
+            "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.",
+            "Something went wrong. Please try again later.",
+        )
+
+    return app

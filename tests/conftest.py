@@ -1,0 +1,183 @@
+"""Shared fixtures: a migrated database with the demo catalog, sessions rolled back after each
+test, an HTTP client over the app, and a live server for the browser tests.
+
+The database is SQLite by default; set MOTCUA_TEST_DATABASE_URL to a fresh PostgreSQL database
+to run the same tests there (as .ci/run does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.importing import load_demo
+from app.config import Environment, Settings
+from app.db import Database, request_session, upgrade
+from app.main import create_app
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("MOTCUA_TEST_DATABASE_URL")
+    if url:
+        return url
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment=Environment.test,
+        database_url=database_url,
+        storage_url=str(tmp_path_factory.mktemp("files")),
+        secret_key=TEST_SECRET_KEY,
+        base_url="http://testserver",
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    """The test database brought to the newest migration, as `motcua db upgrade` does."""
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+async def database(migrated: str) -> AsyncIterator[Database]:
+    database = Database(migrated)
+    async with database.unit_of_work() as session:
+        await load_demo(session)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def db_session(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client over the app whose requests share the test's rolled-back session."""
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        yield db_session
+
+    app.dependency_overrides[request_session] = test_session
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    finally:
+        app.dependency_overrides.clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, migrated: str, database: Database) -> Iterator[str]:
+    """The portal served by uvicorn on a free local port, over the demo catalog."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright; skipped with the reason where it is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it with apt)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+async def _create_postgres_database(url: str, name: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> str:
+    """An empty database of the same kind as the test database, for whole-process tests."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+    name = f"{parsed.database}_fresh"
+    asyncio.run(_create_postgres_database(database_url, name))
+    return parsed.set(database=name).render_as_string(hide_password=False)

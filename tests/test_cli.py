@@ -1,0 +1,91 @@
+"""The `motcua` command as an operator runs it, against a fresh database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fixtures.catalogs import small_catalog
+
+
+def _motcua(url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_ENVIRONMENT": "development"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def motcua(fresh_database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return _motcua(fresh_database_url, tmp_path, *args)
+
+    return run
+
+
+def test_upgrade_demo_export_import(motcua, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert motcua("db", "upgrade").returncode == 0
+    first = motcua("demo")
+    assert first.returncode == 0, first.stderr
+    assert "created 0" not in first.stdout
+    second = motcua("demo")
+    assert "created 0, updated 0" in second.stdout and "new form versions 0" in second.stdout
+
+    exported = tmp_path / "catalog.yaml"
+    assert motcua("catalog", "export", "-o", str(exported)).returncode == 0
+    data = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    assert len(data["procedures"]) >= 12
+    again = motcua("catalog", "import", str(exported))
+    assert again.returncode == 0, again.stderr
+    assert "created 0, updated 0" in again.stdout
+    # A development secret key was made on first run and is kept private.
+    key = tmp_path / "var" / "secret_key"
+    assert key.exists() and oct(key.stat().st_mode)[-3:] == "600"
+
+
+def test_a_bad_catalog_is_refused_whole(motcua, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert motcua("db", "upgrade").returncode == 0
+    bad = small_catalog()
+    bad["procedures"][0]["field"] = "NOPE"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    result = motcua("catalog", "import", str(path))
+    assert result.returncode == 1
+    assert "procedures[0] (9.000001).field" in result.stderr
+    assert "chưa có gì được ghi" in result.stderr
+
+    exported = tmp_path / "out.json"
+    assert motcua("catalog", "export", "-o", str(exported)).returncode == 0
+    assert '"agencies": []' in exported.read_text(encoding="utf-8")
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("agencies: [", encoding="utf-8")
+    result = motcua("catalog", "import", str(broken))
+    assert result.returncode == 1 and "Không đọc được" in result.stderr
+
+
+def test_production_refuses_a_missing_secret(tmp_path: Path) -> None:
+    env = {**os.environ, "MOTCUA_ENVIRONMENT": "production"}
+    env.pop("MOTCUA_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "MOTCUA_SECRET_KEY is required in production" in result.stderr
