@@ -139,9 +139,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright; skipped with the reason where it is missing."""
+@pytest.fixture(scope="module")
+def browser(live_server: str) -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, for one test module; skipped where it is missing.
+
+    Playwright's sync API marks its asyncio loop as running in this thread while it is open, so
+    no async fixture or test can run meanwhile: the browser lives for one module only, and the
+    live server (whose fixtures are async) starts first.
+    """
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make test installs it with apt)")
     from playwright.sync_api import sync_playwright

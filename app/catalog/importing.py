@@ -271,6 +271,7 @@ async def _upsert_procedures(
             session.add(procedure)
         field = fields[item.field]
         name_folded, search_text = _search_texts(item, field.name)
+        search_changed = created or procedure.search_text != search_text
         changed = _assign(
             procedure,
             {
@@ -296,6 +297,8 @@ async def _upsert_procedures(
             procedure.agencies = handled_by
             changed = True
         await session.flush()
+        if search_changed:
+            await repository.replace_search_words(session, procedure.id, search_text.split())
 
         documents = _plain([d.model_dump(mode="json") for d in item.documents])
         form = _plain(item.form)

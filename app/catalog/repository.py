@@ -5,12 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    intersect,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.kit.pagination import CursorKey
-from app.models.catalog import Agency, Field, Procedure, ProcedureVersion, procedure_agencies
+from app.models.catalog import (
+    SEARCH_WORD_LENGTH,
+    Agency,
+    Field,
+    Procedure,
+    ProcedureSearchWord,
+    ProcedureVersion,
+    procedure_agencies,
+)
 
 # Weights of a search word found as a whole word of the name, as the start of a word of the
 # name, or only elsewhere (code, field, result); a phrase found whole in the name outranks all.
@@ -34,6 +55,33 @@ def _rank(words: Sequence[str]) -> ColumnElement[int]:
     return rank
 
 
+def _starting_with(word: str) -> Select[Any]:
+    # Folded words are [0-9a-z] only and "{" sorts right after "z": a range of the word index.
+    prefix = word[:SEARCH_WORD_LENGTH]
+    return select(ProcedureSearchWord.procedure_id).where(
+        ProcedureSearchWord.word >= prefix, ProcedureSearchWord.word < prefix + "{"
+    )
+
+
+def _having_every_word(words: Sequence[str]) -> Select[Any] | CompoundSelect[Any]:
+    selects = [_starting_with(word) for word in words]
+    return selects[0] if len(selects) == 1 else intersect(*selects)
+
+
+async def replace_search_words(
+    session: AsyncSession, procedure_id: int, words: Sequence[str]
+) -> None:
+    await session.execute(
+        delete(ProcedureSearchWord).where(ProcedureSearchWord.procedure_id == procedure_id)
+    )
+    unique = sorted({word[:SEARCH_WORD_LENGTH] for word in words})
+    if unique:
+        await session.execute(
+            insert(ProcedureSearchWord),
+            [{"procedure_id": procedure_id, "word": word} for word in unique],
+        )
+
+
 def _filtered(
     statement: Select[Any],
     *,
@@ -44,9 +92,8 @@ def _filtered(
     online_level: str | None,
 ) -> Select[Any]:
     statement = statement.where(Procedure.published.is_(True))
-    for word in words:
-        # Folded words are [0-9a-z] only, so they never carry LIKE wildcards.
-        statement = statement.where(Procedure.search_text.like(f"% {word}%"))
+    if words:
+        statement = statement.where(Procedure.id.in_(_having_every_word(words)))
     if field:
         statement = statement.where(Field.code == field)
     if level:

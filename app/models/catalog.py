@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from app.kit.clock import utcnow
 from app.models.base import Base, Timestamped
 
+SEARCH_WORD_LENGTH = 64
+
 
 class AgencyLevel(StrEnum):
     ministry = "ministry"
@@ -90,7 +92,8 @@ class Procedure(Timestamped, Base):
     online_level: Mapped[str] = mapped_column(String(16))
     postal_allowed: Mapped[bool] = mapped_column(default=False)
     published: Mapped[bool] = mapped_column(default=False, index=True)
-    # Folded copies (see app.kit.text.fold) padded with spaces, so word-prefix search is a LIKE.
+    # Folded copies (see app.kit.text.fold) padded with spaces: the name ranks matches with a
+    # LIKE; the search text is what ProcedureSearchWord indexes, kept to tell when it changed.
     name_folded: Mapped[str] = mapped_column(Text, index=True)
     search_text: Mapped[str] = mapped_column(Text)
 
@@ -102,6 +105,23 @@ class Procedure(Timestamped, Base):
     @property
     def level_list(self) -> list[str]:
         return self.levels.split()
+
+
+# Byte order on PostgreSQL, so a word-prefix search is an index range scan as on SQLite.
+SearchWord = String(SEARCH_WORD_LENGTH).with_variant(
+    String(SEARCH_WORD_LENGTH, collation="C"), "postgresql"
+)
+
+
+class ProcedureSearchWord(Base):
+    """One folded word of a procedure's search text: the index behind catalog search."""
+
+    __tablename__ = "procedure_search_words"
+
+    word: Mapped[str] = mapped_column(SearchWord, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ProcedureVersion(Base):

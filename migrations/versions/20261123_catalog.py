@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 21:31:22.690555
+Create Date: 2026-11-23 21:54:18.724872
 """
 
 from collections.abc import Sequence
@@ -111,6 +111,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "procedure_search_words",
+        sa.Column(
+            "word",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("procedure_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["procedure_id"],
+            ["procedures.id"],
+            name=op.f("fk_procedure_search_words_procedure_id_procedures"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("word", "procedure_id", name=op.f("pk_procedure_search_words")),
+    )
+    with op.batch_alter_table("procedure_search_words", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_procedure_search_words_procedure_id"), ["procedure_id"], unique=False
+        )
+
+    op.create_table(
         "procedure_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("procedure_id", sa.Integer(), nullable=False),
@@ -141,6 +162,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("procedure_versions")
+    with op.batch_alter_table("procedure_search_words", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_procedure_search_words_procedure_id"))
+
+    op.drop_table("procedure_search_words")
     with op.batch_alter_table("procedure_agencies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_procedure_agencies_agency_id"))
 

@@ -1,0 +1,108 @@
+"""Jinja environments, one per language, and the function that renders a page."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.config import Settings
+from app.web import formatting
+from app.web.i18n import LOCALES, load_translations, locale_of, switch_url
+
+WEB_DIR = Path(__file__).parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+def _static_versions() -> dict[str, str]:
+    """A short content hash per static file, so browsers fetch a file again when it changes."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        for path in STATIC_DIR.iterdir()
+        if path.is_file()
+    }
+
+
+def _environment(
+    locale: str, translations: Translations, versions: Mapping[str, str]
+) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Added by the i18n extension, so it is not in Environment's type.
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        integer=partial(formatting.format_integer, locale=locale),
+        decimal=partial(formatting.format_decimal, locale=locale),
+        money=partial(formatting.format_money, locale=locale),
+        days=partial(formatting.format_days, locale=locale),
+        date=formatting.format_date,
+        file_size=partial(formatting.format_file_size, locale=locale),
+    )
+
+    def static(name: str) -> str:
+        version = versions.get(name)
+        return f"/static/{name}?v={version}" if version else f"/static/{name}"
+
+    env.globals.update(locale=locale, static=static)
+    return env
+
+
+class Pages:
+    """Renders the templates in the reader's language."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.default_locale = settings.default_locale
+        self.translations = load_translations()
+        versions = _static_versions()
+        self.environments = {
+            locale: _environment(locale, self.translations[locale], versions) for locale in LOCALES
+        }
+
+    def locale(self, request: Request) -> str:
+        """The reader's language."""
+        return locale_of(request, self.default_locale)
+
+    def gettext(self, request: Request, message: str) -> str:
+        """A message of Python code in the reader's language."""
+        return str(self.translations[self.locale(request)].gettext(message))
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """The page in the reader's language; every page gets the request and language links."""
+        locale = self.locale(request)
+        other = "en" if locale == "vi" else "vi"
+        page = self.environments[locale].get_template(template)
+        html = page.render(
+            {
+                "request": request,
+                "current_path": request.url.path,
+                "switch_locale": other,
+                "switch_url": switch_url(request.url.path, request.url.query, other),
+                **(context or {}),
+            }
+        )
+        response = HTMLResponse(html, status_code=status_code)
+        response.headers["Content-Language"] = locale
+        # The page depends on the language cookie and header.
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        return response
