@@ -34,40 +34,20 @@ def load_translations(directory: Path = LOCALES_DIR) -> dict[str, Translations]:
     return loaded
 
 
-def _accepted(header: str) -> str | None:
-    """The first supported language of an Accept-Language header, by quality."""
-    choices: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                quality = 0.0
-        language = tag.strip().lower().split("-")[0]
-        if language in LOCALES and quality > 0:
-            choices.append((-quality, position, language))
-    return min(choices)[2] if choices else None
+def negotiate(cookie: str | None, default: str) -> str:
+    """The language the reader chose with the switch; otherwise the portal's default.
 
-
-def negotiate(cookie: str | None, accept_language: str | None, default: str) -> str:
-    """The cookie's choice first; Accept-Language only when there is no cookie."""
+    The browser's Accept-Language is not consulted: the portal speaks Vietnamese first, and
+    English is a choice the reader makes with the link in the header.
+    """
     if cookie in LOCALES:
         return cookie
-    if accept_language:
-        found = _accepted(accept_language)
-        if found:
-            return found
     return default if default in LOCALES else DEFAULT_LOCALE
 
 
 def locale_of(connection: HTTPConnection, default: str = DEFAULT_LOCALE) -> str:
     """The language of the pages for this reader."""
-    return negotiate(
-        connection.cookies.get(LOCALE_COOKIE), connection.headers.get("accept-language"), default
-    )
+    return negotiate(connection.cookies.get(LOCALE_COOKIE), default)
 
 
 def switch_url(path: str, query: str, locale: str) -> str:

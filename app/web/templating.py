@@ -103,6 +103,6 @@ class Pages:
         )
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Content-Language"] = locale
-        # The page depends on the language cookie and header.
-        response.headers["Vary"] = "Accept-Language, Cookie"
+        # The page depends on the language cookie.
+        response.headers["Vary"] = "Cookie"
         return response

@@ -89,18 +89,14 @@ def test_catalogs_compile_at_start_up() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cookie", "header", "expected"),
+    ("cookie", "default", "expected"),
     [
-        (None, None, "vi"),
-        ("en", None, "en"),
-        ("vi", "en-US,en;q=0.9", "vi"),
-        (None, "en-US,en;q=0.9", "en"),
-        (None, "fr-FR,fr;q=0.9,en;q=0.5", "en"),
-        (None, "fr-FR", "vi"),
-        (None, "en;q=0.2,vi;q=0.8", "vi"),
-        ("de", "en", "en"),
-        (None, "en;q=abc", "vi"),
+        (None, "vi", "vi"),
+        ("en", "vi", "en"),
+        ("vi", "en", "vi"),
+        ("de", "vi", "vi"),
+        (None, "fr", "vi"),
     ],
 )
-def test_language_negotiation(cookie: str | None, header: str | None, expected: str) -> None:
-    assert i18n.negotiate(cookie, header, "vi") == expected
+def test_language_negotiation(cookie: str | None, default: str, expected: str) -> None:
+    assert i18n.negotiate(cookie, default) == expected
