@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.include_router(api.router)
+    app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]
     web.install(app, settings)
 
     @app.get("/healthz", tags=["health"])
@@ -94,10 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _is_api(request):
             return problems.http_error(request, exc)
         if exc.status_code == 404:
-            return web.error_page(
+            page = web.error_page(
                 request, 404, "Không tìm thấy trang bạn yêu cầu.", "Page not found."
             )
-        return web.error_page(request, exc.status_code, "Yêu cầu không hợp lệ.", "Bad request.")
+        else:
+            page = web.error_page(request, exc.status_code, "Yêu cầu không hợp lệ.", "Bad request.")
+        # Such as Allow on a 405: the page replaces the body, not the protocol.
+        page.headers.update(exc.headers or {})
+        return page
 
     @app.exception_handler(Exception)
     async def on_unexpected_error(request: Request, exc: Exception) -> Response:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -107,3 +108,59 @@ def unexpected_error(request: Request, _exc: Exception) -> JSONResponse:
             "Something went wrong; the request was not carried out. Please try again.",
         ),
     )
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An error (RFC 9457), in Vietnamese unless Accept-Language asks for English",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine-readable code"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["location", "message", "message_en"],
+                "properties": {
+                    "location": {"type": "string"},
+                    "message": {"type": "string"},
+                    "message_en": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def openapi_with_problems(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, saying that every API error is application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("parameters"):
+                responses.setdefault("422", {"description": "Invalid parameters"})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response["content"] = _PROBLEM_CONTENT
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components["Problem"] = PROBLEM_SCHEMA
+    app.openapi_schema = schema
+    return schema

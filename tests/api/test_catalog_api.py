@@ -155,6 +155,17 @@ async def test_every_operation_is_described(client: httpx.AsyncClient) -> None:
     operations = [op for path in spec["paths"].values() for op in path.values()]
     assert len(operations) >= 8
     assert all(op.get("description") or op.get("summary") for op in operations)
+    listing = spec["paths"]["/api/v1/procedures"]["get"]["responses"]
+    assert list(listing["422"]["content"]) == [PROBLEM]
+    assert "Problem" in spec["components"]["schemas"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+async def test_wrong_methods_say_what_is_allowed(client: httpx.AsyncClient) -> None:
+    for path in ("/healthz", "/api/v1/fields"):
+        response = await client.request("TRACE", path)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET"
 
 
 async def test_health(client: httpx.AsyncClient) -> None:
