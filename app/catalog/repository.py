@@ -150,6 +150,27 @@ async def search_procedures(
     return [(procedure, (key, procedure.code)) for procedure, key in rows]
 
 
+async def count_procedures(
+    session: AsyncSession,
+    *,
+    words: Sequence[str],
+    agency: str | None,
+    field: str | None,
+    level: str | None,
+    online_level: str | None,
+) -> int:
+    """How many published procedures match every word and filter."""
+    statement = _filtered(
+        select(func.count(Procedure.id)).join(Procedure.field),
+        words=words,
+        agency=agency,
+        field=field,
+        level=level,
+        online_level=online_level,
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
 async def get_procedure(session: AsyncSession, code: str) -> Procedure | None:
     statement = (
         select(Procedure)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository
@@ -42,30 +44,38 @@ def _summary(procedure: Procedure) -> ProcedureSummary:
     )
 
 
+def _criteria(query: ProcedureFilter) -> dict[str, Any]:
+    return {
+        "words": words(query.q or "")[:MAX_SEARCH_WORDS],
+        "agency": query.agency,
+        "field": query.field,
+        "level": query.level.value if query.level else None,
+        "online_level": query.online_level.value if query.online_level else None,
+    }
+
+
+async def count_procedures(session: AsyncSession, query: ProcedureFilter) -> int:
+    """How many published procedures a query finds, over all its pages."""
+    return await repository.count_procedures(session, **_criteria(query))
+
+
 async def search_procedures(
     session: AsyncSession, query: ProcedureFilter, *, cursor: str | None, limit: int
 ) -> Page[ProcedureSummary]:
     """Published procedures matching the query, best match first (by name when no words)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    search_words = words(query.q or "")[:MAX_SEARCH_WORDS]
+    ranked = bool(words(query.q or ""))
     after = None
     if cursor:
         try:
-            after = decode_cursor(cursor, (int, str) if search_words else (str, str))
+            after = decode_cursor(cursor, (int, str) if ranked else (str, str))
         except InvalidCursor as exc:
             raise InvalidInput(
                 "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
                 message_en="Invalid page cursor: start again from the first page.",
             ) from exc
     rows = await repository.search_procedures(
-        session,
-        words=search_words,
-        agency=query.agency,
-        field=query.field,
-        level=query.level.value if query.level else None,
-        online_level=query.online_level.value if query.online_level else None,
-        after=after,
-        limit=limit + 1,
+        session, **_criteria(query), after=after, limit=limit + 1
     )
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -78,6 +78,7 @@ async def search(
         online_level=chosen_online,
     )
     page = await service.search_procedures(session, query, cursor=cursor or None, limit=page_size)
+    total = await service.count_procedures(session, query)
     kept = [
         (name, value)
         for name, value in (
@@ -108,6 +109,7 @@ async def search(
             "online_level": chosen_online.value if chosen_online else "",
             "online_levels": [o.value for o in OnlineLevel],
             "results": page.items,
+            "total": total,
             "start": start,
             "end": start + len(page.items) - 1,
             "is_first_page": not cursor,
