@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     default_locale: str = "vi"
     time_zone: str = "Asia/Ho_Chi_Minh"
     page_size: int = Field(default=20, ge=1, le=100)
+    session_days: int = Field(default=14, ge=1, le=90)
 
     @model_validator(mode="after")
     def _secret_key_is_set(self) -> Self:

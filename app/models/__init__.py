@@ -1,5 +1,14 @@
 """ORM models, one file per aggregate; importing this package registers them all."""
 
+from app.models.accounts import (
+    Account,
+    AccountKind,
+    Enterprise,
+    EnterpriseMember,
+    MemberRole,
+    Session,
+    SignInAttempt,
+)
 from app.models.base import Base
 from app.models.catalog import (
     Agency,
@@ -12,12 +21,19 @@ from app.models.catalog import (
 )
 
 __all__ = [
+    "Account",
+    "AccountKind",
     "Agency",
     "AgencyLevel",
     "Base",
+    "Enterprise",
+    "EnterpriseMember",
     "Field",
+    "MemberRole",
     "OnlineLevel",
     "Procedure",
     "ProcedureSearchWord",
     "ProcedureVersion",
+    "Session",
+    "SignInAttempt",
 ]

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings
 from app.web.i18n import LanguageSwitch, locale_of
 from app.web.routes import router
+from app.web.security import CsrfProtection
 from app.web.templating import STATIC_DIR, Pages
 
 
@@ -20,6 +21,17 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.add_middleware(LanguageSwitch)
+    app.add_middleware(CsrfProtection, secret_key=settings.secret_key, refuse=_csrf_refused)
+
+
+def _csrf_refused(request: Request) -> Response:
+    return error_page(
+        request,
+        400,
+        "Trang này đã hết hạn hoặc được mở từ nơi khác. Vui lòng tải lại trang rồi gửi lại.",
+        "This page has expired or was opened from elsewhere. Please reload the page and send "
+        "it again.",
+    )
 
 
 def error_page(request: Request, status: int, message_vi: str, message_en: str) -> Response:

@@ -16,6 +16,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from app.config import Settings
 from app.web import formatting
 from app.web.i18n import LOCALES, load_translations, locale_of, switch_url
+from app.web.security import (
+    CSRF_COOKIE,
+    CSRF_COOKIE_MAX_AGE,
+    csrf_cookie_to_set,
+    csrf_token,
+    set_cookie,
+)
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -65,6 +72,7 @@ class Pages:
     """Renders the templates in the reader's language."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.default_locale = settings.default_locale
         self.translations = load_translations()
         versions = _static_versions()
@@ -88,7 +96,8 @@ class Pages:
         *,
         status_code: int = 200,
     ) -> HTMLResponse:
-        """The page in the reader's language; every page gets the request and language links."""
+        """The page in the reader's language; every page gets the request, language links, the
+        signed-in account (if any) and the CSRF token of its forms."""
         locale = self.locale(request)
         other = "en" if locale == "vi" else "vi"
         page = self.environments[locale].get_template(template)
@@ -98,6 +107,8 @@ class Pages:
                 "current_path": request.url.path,
                 "switch_locale": other,
                 "switch_url": switch_url(request.url.path, request.url.query, other),
+                "current_account": getattr(request.state, "account", None),
+                "csrf_token": csrf_token(request, self.settings),
                 **(context or {}),
             }
         )
@@ -105,4 +116,7 @@ class Pages:
         response.headers["Content-Language"] = locale
         # The page depends on the language cookie.
         response.headers["Vary"] = "Cookie"
+        new_token = csrf_cookie_to_set(request)
+        if new_token:
+            set_cookie(response, self.settings, CSRF_COOKIE, new_token, CSRF_COOKIE_MAX_AGE)
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from csrf import with_csrf_cookie, with_csrf_field
 from permit import (
     FORM_URL,
     LAO_CAI,
@@ -43,7 +44,12 @@ async def _post(
 ) -> httpx.Response:
     # httpx sends a multipart body when there are files; a placeholder keeps it multipart.
     files = files if files is not None else [("_none", ("", b"", "application/octet-stream"))]
-    return await client.post(url, data=_as_dict(pairs), files=files, headers=headers or VI)
+    return await client.post(
+        url,
+        data=with_csrf_field(_as_dict(pairs)),
+        files=files,
+        headers=with_csrf_cookie(headers or VI),
+    )
 
 
 def _as_dict(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

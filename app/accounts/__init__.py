@@ -1,0 +1,1 @@
+"""Accounts: citizens and enterprise staff sign up and sign in; sessions and throttling."""

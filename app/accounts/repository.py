@@ -1,0 +1,92 @@
+"""Every query of accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.models.accounts import Account, Enterprise, EnterpriseMember, Session, SignInAttempt
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every one stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def account_by_email(session: AsyncSession, email: str) -> Account | None:
+    found: Account | None = await session.scalar(select(Account).where(Account.email == email))
+    return found
+
+
+async def account_with_enterprises(session: AsyncSession, account_id: int) -> Account | None:
+    found: Account | None = await session.scalar(
+        select(Account)
+        .where(Account.id == account_id)
+        .options(selectinload(Account.memberships).selectinload(EnterpriseMember.enterprise))
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    return (await account_by_email(session, email)) is not None
+
+
+async def tax_code_taken(session: AsyncSession, tax_code: str) -> bool:
+    found = await session.scalar(select(Enterprise.id).where(Enterprise.tax_code == tax_code))
+    return found is not None
+
+
+async def session_by_hash(session: AsyncSession, token_hash: str) -> Session | None:
+    found: Session | None = await session.scalar(
+        select(Session).where(Session.id == token_hash).options(selectinload(Session.account))
+    )
+    return found
+
+
+async def delete_session(session: AsyncSession, token_hash: str) -> None:
+    await session.execute(delete(Session).where(Session.id == token_hash))
+
+
+async def delete_expired_sessions(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(Session).where(Session.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def touch_session(session: AsyncSession, token_hash: str, now: datetime) -> None:
+    await session.execute(update(Session).where(Session.id == token_hash).values(last_seen_at=now))
+
+
+async def failures_since(session: AsyncSession, key: str, since: datetime) -> list[datetime]:
+    """Failed attempts for a key after ``since`` (and after the key's last success), oldest
+    first."""
+    last_success = await session.scalar(
+        select(func.max(SignInAttempt.at)).where(
+            SignInAttempt.key == key, SignInAttempt.success.is_(True), SignInAttempt.at > since
+        )
+    )
+    start = max(since, aware(last_success)) if last_success is not None else since
+    rows = await session.scalars(
+        select(SignInAttempt.at)
+        .where(SignInAttempt.key == key, SignInAttempt.success.is_(False), SignInAttempt.at > start)
+        .order_by(SignInAttempt.at)
+    )
+    return [aware(at) for at in rows]
+
+
+async def ip_failures_since(session: AsyncSession, key: str, since: datetime) -> list[datetime]:
+    """Failed attempts from an address after ``since``, oldest first; successes do not reset
+    them (one good password must not open the door to guessing others)."""
+    rows = await session.scalars(
+        select(SignInAttempt.at)
+        .where(SignInAttempt.key == key, SignInAttempt.success.is_(False), SignInAttempt.at > since)
+        .order_by(SignInAttempt.at)
+    )
+    return [aware(at) for at in rows]
+
+
+async def delete_attempts_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(SignInAttempt).where(SignInAttempt.at < before))
