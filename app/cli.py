@@ -18,6 +18,7 @@ from app import db
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
 from app.config import get_settings
 from app.errors import PortalError
+from app.worker import runner
 
 T = TypeVar("T")
 
@@ -63,6 +64,33 @@ def serve(
         workers=workers,
         proxy_headers=True,
     )
+
+
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit")
+    ] = False,
+) -> None:
+    """Deliver the outbox (e-mails...) until SIGTERM or SIGINT."""
+    settings = get_settings()
+
+    async def work() -> None:
+        database = db.Database(settings.database_url)
+        try:
+            if once:
+                report = await runner.drain(database.unit_of_work, settings)
+                typer.echo(
+                    f"Đã gửi {report.delivered}, sẽ thử lại {report.retried}, "
+                    f"thất bại {report.failed} / delivered {report.delivered}, "
+                    f"to retry {report.retried}, failed {report.failed}"
+                )
+            else:
+                await runner.run(database.unit_of_work, settings)
+        finally:
+            await database.dispose()
+
+    asyncio.run(work())
 
 
 @db_cli.command("upgrade")

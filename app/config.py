@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Ho_Chi_Minh"
     page_size: int = Field(default=20, ge=1, le=100)
     session_days: int = Field(default=14, ge=1, le=90)
+    # Unset: e-mails are written as .eml files under mail_dir instead of being sent.
+    smtp_url: str = Field(default="", repr=False)
+    mail_dir: str = str(VAR_DIR / "mail")
+    mail_from: str = "Cổng dịch vụ công <no-reply@localhost>"
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
 
     @model_validator(mode="after")
     def _secret_key_is_set(self) -> Self:

@@ -62,3 +62,60 @@ class TooManyAttempts(PortalError):
                 )
             ],
         )
+
+
+class TooManyResetRequests(TooManyAttempts):
+    code = "too_many_reset_requests"
+
+    def __init__(self, retry_at: datetime, retry_after_seconds: int) -> None:
+        super().__init__(retry_at, retry_after_seconds)
+        minutes = max(1, -(-retry_after_seconds // 60))
+        plural = "s" if minutes != 1 else ""
+        self.message = (
+            f"Đã có quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau {minutes} phút."
+        )
+        self.message_en = (
+            f"There have been too many password reset requests. "
+            f"Please try again in {minutes} minute{plural}."
+        )
+        self.problems = [
+            Problem(
+                "email",
+                f"Quá nhiều yêu cầu đặt lại mật khẩu; vui lòng thử lại sau {minutes} phút",
+                f"Too many password reset requests; try again in {minutes} minute{plural}",
+            )
+        ]
+
+
+class PasswordInvalid(InvalidInput):
+    """The new password breaks the rules of sign-up; ``problems`` say how."""
+
+
+class ResetLinkInvalid(PortalError):
+    status = 410
+    code = "reset_link_invalid"
+    title_vi = "Liên kết không còn dùng được"
+    title_en = "Link no longer valid"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        vi, en = {
+            "used": (
+                "Liên kết đặt lại mật khẩu này đã được dùng.",
+                "This password reset link has already been used.",
+            ),
+            "expired": (
+                "Liên kết đặt lại mật khẩu này đã hết hạn.",
+                "This password reset link has expired.",
+            ),
+        }.get(
+            reason,
+            (
+                "Liên kết đặt lại mật khẩu này không hợp lệ.",
+                "This password reset link is not valid.",
+            ),
+        )
+        super().__init__(
+            f"{vi} Vui lòng yêu cầu một liên kết mới.",
+            message_en=f"{en} Please ask for a new one.",
+        )

@@ -8,7 +8,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.models.accounts import Account, Enterprise, EnterpriseMember, Session, SignInAttempt
+from app.models.accounts import (
+    Account,
+    Enterprise,
+    EnterpriseMember,
+    PasswordResetToken,
+    Session,
+    SignInAttempt,
+)
 
 
 def aware(moment: datetime) -> datetime:
@@ -90,3 +97,36 @@ async def ip_failures_since(session: AsyncSession, key: str, since: datetime) ->
 
 async def delete_attempts_before(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(SignInAttempt).where(SignInAttempt.at < before))
+
+
+async def delete_account_sessions(session: AsyncSession, account_id: int) -> None:
+    await session.execute(delete(Session).where(Session.account_id == account_id))
+
+
+async def reset_token_by_hash(session: AsyncSession, token_hash: str) -> PasswordResetToken | None:
+    found: PasswordResetToken | None = await session.get(
+        PasswordResetToken, token_hash, populate_existing=True
+    )
+    return found
+
+
+async def use_reset_token(session: AsyncSession, token_hash: str, now: datetime) -> bool:
+    """Mark the token used, unless someone else did first: True for the one who did."""
+    result = await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == token_hash, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def use_all_reset_tokens(session: AsyncSession, account_id: int, now: datetime) -> None:
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.account_id == account_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+async def delete_reset_tokens_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.expires_at < before))

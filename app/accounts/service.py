@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
-from app.accounts.errors import AlreadyRegistered, SignInFailed, SignUpInvalid, TooManyAttempts
+from app.accounts.errors import (
+    AlreadyRegistered,
+    PasswordInvalid,
+    ResetLinkInvalid,
+    SignInFailed,
+    SignUpInvalid,
+    TooManyAttempts,
+    TooManyResetRequests,
+)
 from app.accounts.repository import aware
 from app.accounts.schemas import (
     AccountOut,
@@ -36,9 +44,13 @@ from app.models.accounts import (
     Enterprise,
     EnterpriseMember,
     MemberRole,
+    PasswordResetToken,
     Session,
     SignInAttempt,
 )
+from app.outbox import service as outbox
+from app.outbox.mail import KIND as EMAIL
+from app.outbox.mail import email_payload
 
 # The default of Settings.session_days (MOTCUA_SESSION_DAYS), for callers without settings.
 SESSION_DAYS = 14
@@ -47,6 +59,10 @@ TOUCH_INTERVAL = timedelta(minutes=5)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_ACCOUNT_FAILURES = 5
 MAX_IP_FAILURES = 20
+MAX_RESET_REQUESTS_PER_EMAIL = 3
+MAX_RESET_REQUESTS_PER_IP = 10
+RESET_TOKEN_LIFETIME = timedelta(hours=1)
+RESET_PATH = "/dat-lai-mat-khau/"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 MAX_NAME_LENGTH = 255
@@ -73,6 +89,30 @@ def token_hash(token: str) -> str:
 
 
 # ----------------------------------------------------------------------------- sign up
+
+
+def _check_password(password: str, confirm: str, problems: ProblemList) -> None:
+    """The password rules of sign-up, also used when a password is reset."""
+    if not password:
+        problems.add("password", "Vui lòng nhập mật khẩu", "Enter a password")
+    elif len(password) < MIN_PASSWORD_LENGTH:
+        problems.add(
+            "password",
+            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự",
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters",
+        )
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.add(
+            "password",
+            f"Mật khẩu không được dài quá {MAX_PASSWORD_LENGTH} ký tự",
+            f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer",
+        )
+    elif password != confirm:
+        problems.add(
+            "password_confirm",
+            "Mật khẩu nhập lại không khớp",
+            "The passwords do not match",
+        )
 
 
 def _check_person(
@@ -130,26 +170,7 @@ def _check_person(
                 "Personal identification number is not valid: "
                 "the first 3 digits are not a province code",
             )
-    if not form.password:
-        problems.add("password", "Vui lòng nhập mật khẩu", "Enter a password")
-    elif len(form.password) < MIN_PASSWORD_LENGTH:
-        problems.add(
-            "password",
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự",
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters",
-        )
-    elif len(form.password) > MAX_PASSWORD_LENGTH:
-        problems.add(
-            "password",
-            f"Mật khẩu không được dài quá {MAX_PASSWORD_LENGTH} ký tự",
-            f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer",
-        )
-    elif form.password != form.password_confirm:
-        problems.add(
-            "password_confirm",
-            "Mật khẩu nhập lại không khớp",
-            "The passwords do not match",
-        )
+    _check_password(form.password, form.password_confirm, problems)
     return {"full_name": full_name, "email": email, "phone": phone, "citizen_id": citizen_id}
 
 
@@ -328,7 +349,10 @@ async def get_account(session: AsyncSession, account_id: int) -> AccountOut:
 
 
 async def _throttle(
-    session: AsyncSession, keys: list[tuple[str, int, bool]], now: datetime
+    session: AsyncSession,
+    keys: list[tuple[str, int, bool]],
+    now: datetime,
+    error: type[TooManyAttempts] = TooManyAttempts,
 ) -> None:
     since = now - THROTTLE_WINDOW
     retry_at: datetime | None = None
@@ -343,7 +367,7 @@ async def _throttle(
             retry_at = at if retry_at is None else max(retry_at, at)
     if retry_at is not None:
         seconds = max(1, int((retry_at - now).total_seconds()) + 1)
-        raise TooManyAttempts(retry_at, seconds)
+        raise error(retry_at, seconds)
 
 
 async def sign_in(
@@ -467,3 +491,111 @@ async def purge(session: AsyncSession) -> None:
     now = utcnow()
     await repository.delete_expired_sessions(session, now)
     await repository.delete_attempts_before(session, now - THROTTLE_WINDOW)
+    await repository.delete_reset_tokens_before(session, now - timedelta(days=1))
+
+
+# ----------------------------------------------------------------------------- password reset
+
+
+def _reset_email(full_name: str, link: str) -> tuple[str, str]:
+    subject = "Đặt lại mật khẩu / Reset your password"
+    body = (
+        f"Xin chào {full_name},\n\n"
+        "Chúng tôi nhận được yêu cầu đặt lại mật khẩu tài khoản của bạn trên Cổng dịch vụ công.\n"
+        "Để đặt mật khẩu mới, hãy mở liên kết sau (dùng được một lần, trong vòng 1 giờ):\n\n"
+        f"{link}\n\n"
+        "Nếu bạn không yêu cầu, hãy bỏ qua thư này: mật khẩu của bạn không thay đổi.\n\n"
+        "-----\n\n"
+        f"Hello {full_name},\n\n"
+        "We received a request to reset the password of your account on the public services "
+        "portal.\n"
+        "To set a new password, open this link (it works once, within 1 hour):\n\n"
+        f"{link}\n\n"
+        "If you did not ask for this, ignore this e-mail: your password has not changed.\n"
+    )
+    return subject, body
+
+
+async def request_password_reset(
+    session: AsyncSession, email: str, *, base_url: str, ip: str = ""
+) -> None:
+    """E-mail a one-hour, single-use link to set a new password, if the account exists.
+
+    The caller says the same thing either way, so no one learns who has an account. Requests
+    are throttled per email and per address with the sign-in attempts table (each request is
+    recorded as an attempt that no success resets); raises TooManyResetRequests.
+    """
+    now = utcnow()
+    email = normalize_email(email)
+    keys = [(f"reset:account:{email}"[:300], MAX_RESET_REQUESTS_PER_EMAIL, False)]
+    if ip:
+        keys.append((f"reset:ip:{ip}"[:300], MAX_RESET_REQUESTS_PER_IP, False))
+    await _throttle(session, keys, now, TooManyResetRequests)
+    for key, _limit, _reset in keys:
+        session.add(SignInAttempt(key=key, at=now, success=False))
+    account = await repository.account_by_email(session, email) if email else None
+    if account is not None and not account.disabled:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        session.add(
+            PasswordResetToken(
+                id=token_hash(token),
+                account_id=account.id,
+                created_at=now,
+                expires_at=now + RESET_TOKEN_LIFETIME,
+            )
+        )
+        subject, body = _reset_email(
+            account.full_name, f"{base_url.rstrip('/')}{RESET_PATH}{token}"
+        )
+        await outbox.enqueue(session, EMAIL, email_payload(account.email, subject, body))
+    await session.flush()
+
+
+async def _usable_reset_token(session: AsyncSession, token: str) -> PasswordResetToken:
+    row = await repository.reset_token_by_hash(session, token_hash(token)) if token else None
+    if row is None:
+        raise ResetLinkInvalid("unknown")
+    if row.used_at is not None:
+        raise ResetLinkInvalid("used")
+    if aware(row.expires_at) <= utcnow():
+        raise ResetLinkInvalid("expired")
+    return row
+
+
+async def check_reset_token(session: AsyncSession, token: str) -> None:
+    """Raise ResetLinkInvalid (saying why) unless the link can still set a password."""
+    await _usable_reset_token(session, token)
+
+
+async def reset_password(
+    session: AsyncSession,
+    token: str,
+    password: str,
+    password_confirm: str,
+    *,
+    ip: str = "",
+    user_agent: str = "",
+    session_days: int = SESSION_DAYS,
+) -> SignedIn:
+    """Set a new password through a reset link, end every session of the account and start a
+    fresh one. Raises ResetLinkInvalid or PasswordInvalid (the sign-up rules)."""
+    row = await _usable_reset_token(session, token)
+    problems = ProblemList()
+    _check_password(password, password_confirm, problems)
+    if problems:
+        raise PasswordInvalid(
+            "Vui lòng sửa các lỗi trong biểu mẫu.",
+            message_en="Please correct the errors in the form.",
+            problems=problems.items,
+        )
+    account = await repository.account_with_enterprises(session, row.account_id)
+    if account is None or account.disabled:
+        raise ResetLinkInvalid("unknown")
+    now = utcnow()
+    if not await repository.use_reset_token(session, row.id, now):
+        raise ResetLinkInvalid("used")
+    await repository.use_all_reset_tokens(session, account.id, now)
+    account.password_hash = hasher.hash(password)
+    await repository.delete_account_sessions(session, account.id)
+    account.last_sign_in_at = now
+    return await _start_session(session, account, now, ip, user_agent, session_days)

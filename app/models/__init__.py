@@ -6,6 +6,7 @@ from app.models.accounts import (
     Enterprise,
     EnterpriseMember,
     MemberRole,
+    PasswordResetToken,
     Session,
     SignInAttempt,
 )
@@ -19,6 +20,7 @@ from app.models.catalog import (
     ProcedureSearchWord,
     ProcedureVersion,
 )
+from app.models.outbox import OutboxMessage
 
 __all__ = [
     "Account",
@@ -31,6 +33,8 @@ __all__ = [
     "Field",
     "MemberRole",
     "OnlineLevel",
+    "OutboxMessage",
+    "PasswordResetToken",
     "Procedure",
     "ProcedureSearchWord",
     "ProcedureVersion",

@@ -14,7 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.requests import ClientDisconnect
 
 from app.accounts import service as accounts
-from app.accounts.errors import SignInFailed, SignUpInvalid, TooManyAttempts
+from app.accounts.errors import (
+    PasswordInvalid,
+    ResetLinkInvalid,
+    SignInFailed,
+    SignUpInvalid,
+    TooManyAttempts,
+)
 from app.accounts.schemas import CitizenSignUp, EnterpriseSignUp, SignedIn
 from app.config import Settings
 from app.errors import InvalidInput, Problem
@@ -262,3 +268,119 @@ async def my_account(request: Request, pages: PagesDep, account: CurrentAccount)
         )
     context: dict[str, Any] = {"account": account}
     return pages.render(request, "pages/account.html", context)
+
+
+# ----------------------------------------------------------------------------- password reset
+
+FORGOT_URL = "/quen-mat-khau"
+
+
+def _render_forgot(
+    request: Request,
+    pages: Pages,
+    email: str,
+    problems: list[Problem],
+    status_code: int = 200,
+) -> HTMLResponse:
+    errors, links = _errors(pages, request, problems, ("email",))
+    return pages.render(
+        request,
+        "pages/forgot_password.html",
+        {"values": {"email": email}, "errors": errors, "error_links": links},
+        status_code=status_code,
+    )
+
+
+@router.get(FORGOT_URL, response_class=HTMLResponse)
+async def forgot_password_form(request: Request, pages: PagesDep) -> HTMLResponse:
+    """Ask for the e-mail address of the account whose password is forgotten."""
+    return _render_forgot(request, pages, "", [])
+
+
+@router.post(FORGOT_URL, response_class=HTMLResponse)
+async def forgot_password(
+    request: Request, session: Session, pages: PagesDep, settings: SettingsDep
+) -> HTMLResponse:
+    """E-mail a reset link if the account exists; the answer is the same either way."""
+    data = await _read_form(request)
+    email = data.get("email", "").strip()
+    if not email:
+        problem = Problem("email", "Vui lòng nhập địa chỉ thư điện tử", "Enter your email address")
+        return _render_forgot(request, pages, email, [problem], status_code=422)
+    try:
+        await accounts.request_password_reset(
+            session, email, base_url=settings.base_url, ip=_ip(request)
+        )
+    except TooManyAttempts as exc:
+        page = _render_forgot(request, pages, email, exc.problems, status_code=429)
+        page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return page
+    return pages.render(request, "pages/forgot_password_sent.html", {"email": email})
+
+
+def _no_referrer(response: Response) -> Response:
+    # The token is in the address: it must not leak to another site through the Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _render_reset(
+    request: Request,
+    pages: Pages,
+    problems: list[Problem],
+    invalid: ResetLinkInvalid | None = None,
+    status_code: int = 200,
+) -> Response:
+    errors, links = _errors(pages, request, problems, ("password", "password_confirm"))
+    english = pages.locale(request) == "en"
+    return _no_referrer(
+        pages.render(
+            request,
+            "pages/reset_password.html",
+            {
+                "action": request.url.path,
+                "invalid": (invalid.message_en if english else invalid.message) if invalid else "",
+                "values": {},
+                "errors": errors,
+                "error_links": links,
+            },
+            status_code=status_code,
+        )
+    )
+
+
+@router.get("/dat-lai-mat-khau/{token}", response_class=HTMLResponse)
+async def reset_password_form(
+    request: Request, token: str, session: Session, pages: PagesDep
+) -> Response:
+    """The form to set a new password, or why the link no longer works."""
+    try:
+        await accounts.check_reset_token(session, token)
+    except ResetLinkInvalid as exc:
+        return _render_reset(request, pages, [], exc, status_code=exc.status)
+    return _render_reset(request, pages, [])
+
+
+@router.post("/dat-lai-mat-khau/{token}", response_class=HTMLResponse)
+async def reset_password(
+    request: Request, token: str, session: Session, pages: PagesDep, settings: SettingsDep
+) -> Response:
+    """Set the new password, end every session of the account and sign this browser in."""
+    data = await _read_form(request)
+    try:
+        signed = await accounts.reset_password(
+            session,
+            token,
+            data.get("password", ""),
+            data.get("password_confirm", ""),
+            ip=_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            session_days=settings.session_days,
+        )
+    except ResetLinkInvalid as exc:
+        return _render_reset(request, pages, [], exc, status_code=exc.status)
+    except PasswordInvalid as exc:
+        return _render_reset(request, pages, exc.problems, status_code=422)
+    await _forget_old_session(request, session, settings)
+    response = _signed_in(RedirectResponse(ACCOUNT_URL, status_code=303), settings, signed)
+    return _no_referrer(response)

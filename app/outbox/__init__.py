@@ -1,0 +1,1 @@
+"""The outbox: side effects (e-mails...) written in the caller's transaction, delivered later."""

@@ -1,0 +1,119 @@
+"""Claim a batch of due outbox messages, deliver each by kind, settle it; repeat.
+
+Each step is its own unit of work: the lease is committed before anything is delivered (no
+transaction stays open while a remote server answers), and each result is committed on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.outbox import mail
+from app.outbox import service as outbox
+
+log = logging.getLogger(__name__)
+
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+BATCH = 20
+POLL_SECONDS = 5.0
+
+
+@dataclass
+class DrainReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliverers(settings: Settings) -> dict[str, Deliver]:
+    """The delivery function of each kind of message."""
+
+    async def email(payload: dict[str, Any]) -> None:
+        await mail.deliver(settings, payload)
+
+    return {mail.KIND: email}
+
+
+async def drain(
+    unit_of_work: UnitOfWork,
+    settings: Settings,
+    *,
+    by_kind: Mapping[str, Deliver] | None = None,
+    batch: int = BATCH,
+    stop: asyncio.Event | None = None,
+) -> DrainReport:
+    """Deliver every message due now, batch after batch, and return what happened.
+
+    Messages rescheduled for later are not due again within this drain, so it ends.
+    """
+    by_kind = deliverers(settings) if by_kind is None else by_kind
+    report = DrainReport()
+    while stop is None or not stop.is_set():
+        async with unit_of_work() as session:
+            claimed = await outbox.claim(session, batch)
+        if not claimed:
+            break
+        for message in claimed:
+            error: str | None = None
+            deliver = by_kind.get(message.kind)
+            if deliver is None:
+                error = f"no deliverer for kind {message.kind!r}"
+            else:
+                try:
+                    await deliver(message.payload)
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+            async with unit_of_work() as session:
+                if error is None:
+                    await outbox.delivered(session, message.id)
+                    report.delivered += 1
+                elif await outbox.delivery_failed(
+                    session, message, error, max_attempts=settings.outbox_max_attempts
+                ):
+                    log.warning("outbox message %s will be retried: %s", message.id, error)
+                    report.retried += 1
+                else:
+                    log.error("outbox message %s failed for good: %s", message.id, error)
+                    report.failed += 1
+    return report
+
+
+async def run(
+    unit_of_work: UnitOfWork,
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    poll_seconds: float = POLL_SECONDS,
+) -> None:
+    """Drain the outbox until SIGTERM or SIGINT (or ``stop``), polling when it is empty.
+
+    A signal lets the message being delivered finish and settle before the loop ends.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        while not stop.is_set():
+            try:
+                await drain(unit_of_work, settings, stop=stop)
+            except Exception:
+                log.exception("outbox drain failed; trying again")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll_seconds)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
