@@ -23,9 +23,12 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
 
+# The worker (e-mails and other deliveries) runs beside the web process and stops with it.
 run: install
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua demo
+	$(BIN)/motcua worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium; install it where apt can (as root).

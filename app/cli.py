@@ -15,7 +15,9 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
+from app.accounts.demo import load_demo_accounts
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
+from app.catalog.schemas import ImportReport
 from app.config import get_settings
 from app.errors import PortalError
 from app.worker import runner
@@ -112,9 +114,14 @@ def _report(created: int, updated: int, unchanged: int, new_versions: int) -> No
 
 @cli.command()
 def demo() -> None:
-    """Load the demo province catalog (safe to run again: it changes nothing the second time)."""
-    report = _in_unit_of_work(load_demo)
+    """Load the demo province catalog and demo accounts (safe to run again: it changes nothing)."""
+
+    async def work(session: AsyncSession) -> tuple[ImportReport, int]:
+        return await load_demo(session), await load_demo_accounts(session)
+
+    report, accounts = _in_unit_of_work(work)
     _report(report.created, report.updated, report.unchanged, report.new_versions)
+    typer.echo(f"Tài khoản mẫu mới: {accounts} / demo accounts created: {accounts}")
 
 
 @catalog_cli.command("import")

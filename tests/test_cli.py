@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.db import Database
+from app.outbox import service as outbox
+from app.outbox.mail import KIND, email_payload
 from tests.fixtures.catalogs import small_catalog
 
 
@@ -39,8 +43,10 @@ def test_upgrade_demo_export_import(motcua, tmp_path: Path) -> None:  # type: ig
     first = motcua("demo")
     assert first.returncode == 0, first.stderr
     assert "created 0" not in first.stdout
+    assert "demo accounts created: 2" in first.stdout
     second = motcua("demo")
     assert "created 0, updated 0" in second.stdout and "new form versions 0" in second.stdout
+    assert "demo accounts created: 0" in second.stdout
 
     exported = tmp_path / "catalog.yaml"
     assert motcua("catalog", "export", "-o", str(exported)).returncode == 0
@@ -89,3 +95,24 @@ def test_production_refuses_a_missing_secret(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "MOTCUA_SECRET_KEY is required in production" in result.stderr
+
+
+def test_worker_once_delivers_the_outbox(fresh_database_url: str, tmp_path: Path) -> None:
+    assert _motcua(fresh_database_url, tmp_path, "db", "upgrade").returncode == 0
+
+    async def enqueue() -> None:
+        database = Database(fresh_database_url)
+        async with database.unit_of_work() as session:
+            await outbox.enqueue(
+                session, KIND, email_payload("an@example.com", "Thử gửi thư", "Nội dung thư")
+            )
+        await database.dispose()
+
+    asyncio.run(enqueue())
+    result = _motcua(fresh_database_url, tmp_path, "worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "delivered 1" in result.stdout
+    mails = list((tmp_path / "var" / "mail").glob("*.eml"))
+    assert len(mails) == 1 and "an@example.com" in mails[0].read_text(encoding="utf-8")
+    again = _motcua(fresh_database_url, tmp_path, "worker", "--once")
+    assert "delivered 0" in again.stdout
