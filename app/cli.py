@@ -15,7 +15,9 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
+from app.accounts import api_keys
 from app.accounts.demo import load_demo_accounts
+from app.accounts.schemas import ApiKeyOut
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
 from app.catalog.schemas import ImportReport
 from app.config import get_settings
@@ -27,8 +29,10 @@ T = TypeVar("T")
 cli = typer.Typer(help="Một cửa: cổng dịch vụ công trực tuyến / online public services portal.")
 db_cli = typer.Typer(help="Database schema.")
 catalog_cli = typer.Typer(help="Procedure catalog files.")
+apikeys_cli = typer.Typer(help="API keys of enterprises, for their software.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
+cli.add_typer(apikeys_cli, name="apikeys")
 
 
 def _in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -156,6 +160,84 @@ def catalog_export(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@apikeys_cli.command("create")
+def apikeys_create(
+    name: Annotated[str, typer.Option("--name", help="What the key is for, e.g. the software")],
+    enterprise: Annotated[str, typer.Option("--enterprise", help="Tax code of the enterprise")],
+    scopes: Annotated[
+        str,
+        typer.Option("--scopes", help=f"Comma-separated, among: {','.join(api_keys.KNOWN_SCOPES)}"),
+    ],
+) -> None:
+    """Create an API key; the key itself is printed once, alone on the last line."""
+
+    async def work(session: AsyncSession) -> tuple[ApiKeyOut, str]:
+        return await api_keys.create_api_key(
+            session, enterprise_tax_code=enterprise, name=name, scopes=scopes.split(",")
+        )
+
+    key, raw_key = _in_unit_of_work(work)
+    typer.echo(
+        f"Đã tạo khoá API {key.prefix} ({key.name}, quyền {' '.join(key.scopes)}) cho doanh "
+        f"nghiệp {key.enterprise_tax_code}; hãy lưu khoá dưới đây, nó sẽ không được hiển thị lại."
+    )
+    typer.echo(
+        f"Created API key {key.prefix} ({key.name}, scopes {' '.join(key.scopes)}) for "
+        f"enterprise {key.enterprise_tax_code}; keep the key below, it will not be shown again."
+    )
+    typer.echo(raw_key)
+
+
+@apikeys_cli.command("list")
+def apikeys_list(
+    enterprise: Annotated[str, typer.Option("--enterprise", help="Tax code of the enterprise")],
+) -> None:
+    """List an enterprise's API keys (never the keys themselves)."""
+
+    async def work(session: AsyncSession) -> list[ApiKeyOut]:
+        return await api_keys.list_api_keys(session, enterprise)
+
+    keys = _in_unit_of_work(work)
+    if not keys:
+        typer.echo("Doanh nghiệp chưa có khoá API nào / the enterprise has no API keys")
+        return
+    rows = [("PREFIX", "NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
+    rows += [
+        (
+            key.prefix,
+            key.name,
+            ",".join(key.scopes),
+            _when(key.created_at),
+            _when(key.last_used_at),
+            _when(key.revoked_at),
+        )
+        for key in keys
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        typer.echo("  ".join(cells).rstrip())
+
+
+@apikeys_cli.command("revoke")
+def apikeys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix, as `apikeys list` shows it")],
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+
+    async def work(session: AsyncSession) -> ApiKeyOut:
+        return await api_keys.revoke_api_key(session, prefix)
+
+    key = _in_unit_of_work(work)
+    typer.echo(
+        f"Đã thu hồi khoá API {key.prefix} ({key.name}) / API key {key.prefix} ({key.name}) revoked"
+    )
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ class PortalError(Exception):
         self.message = message
         self.message_en = message_en or message
         self.problems = problems or []
+        # Protocol headers the HTTP face adds to the response (such as WWW-Authenticate).
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(PortalError):

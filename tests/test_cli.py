@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.accounts import api_keys, service
+from app.accounts.errors import Unauthorized
+from app.accounts.schemas import ApiPrincipal
 from app.db import Database
 from app.outbox import service as outbox
 from app.outbox.mail import KIND, email_payload
+from tests.accounts.test_accounts_service import TAX_CODE as TAX
+from tests.accounts.test_accounts_service import enterprise
 from tests.fixtures.catalogs import small_catalog
 
 
@@ -116,3 +121,69 @@ def test_worker_once_delivers_the_outbox(fresh_database_url: str, tmp_path: Path
     assert len(mails) == 1 and "an@example.com" in mails[0].read_text(encoding="utf-8")
     again = _motcua(fresh_database_url, tmp_path, "worker", "--once")
     assert "delivered 0" in again.stdout
+
+
+def test_apikeys_create_list_revoke(motcua, fresh_database_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert motcua("db", "upgrade").returncode == 0
+    unknown = motcua(
+        "apikeys", "create", "--name", "ERP", "--scopes", "dossiers:read", "--enterprise", TAX
+    )
+    assert unknown.returncode == 1
+    assert "There is no enterprise with the tax code" in unknown.stderr
+    assert "Không có doanh nghiệp" in unknown.stderr
+
+    async def sign_up() -> None:
+        database = Database(fresh_database_url)
+        try:
+            async with database.unit_of_work() as session:
+                await service.sign_up_enterprise(session, enterprise())
+        finally:
+            await database.dispose()
+
+    asyncio.run(sign_up())
+    bad = motcua(
+        "apikeys", "create", "--name", "ERP", "--scopes", "dossiers:eat", "--enterprise", TAX
+    )
+    assert bad.returncode == 1
+    assert "dossiers:submit, dossiers:read" in bad.stderr
+
+    created = motcua(
+        "apikeys",
+        "create",
+        "--name",
+        "Phần mềm ERP",
+        "--scopes",
+        "dossiers:submit,dossiers:read",
+        "--enterprise",
+        TAX,
+    )
+    assert created.returncode == 0, created.stderr
+    lines = created.stdout.strip().splitlines()
+    raw = lines[-1]
+    assert raw.startswith("mck_") and " " not in raw
+    assert "Created API key" in created.stdout and "Đã tạo khoá API" in created.stdout
+
+    async def who(key: str) -> ApiPrincipal:
+        database = Database(fresh_database_url)
+        try:
+            async with database.unit_of_work() as session:
+                return await api_keys.authenticate(session, key)
+        finally:
+            await database.dispose()
+
+    principal = asyncio.run(who(raw))
+    assert principal.enterprise_tax_code == TAX
+    assert principal.scopes == ["dossiers:submit", "dossiers:read"]
+
+    listed = motcua("apikeys", "list", "--enterprise", TAX)
+    assert listed.returncode == 0, listed.stderr
+    assert raw[4:12] in listed.stdout and "Phần mềm ERP" in listed.stdout
+    assert "dossiers:submit,dossiers:read" in listed.stdout
+    assert raw not in listed.stdout
+
+    revoked = motcua("apikeys", "revoke", raw[4:12])
+    assert revoked.returncode == 0, revoked.stderr
+    assert "revoked" in revoked.stdout
+    with pytest.raises(Unauthorized):
+        asyncio.run(who(raw))
+    assert motcua("apikeys", "revoke", "nope1234").returncode == 1

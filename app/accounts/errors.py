@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.errors import Conflict, InvalidInput, PortalError, Problem
+from app.errors import Conflict, InvalidInput, NotFound, PortalError, Problem
 
 
 class SignUpInvalid(InvalidInput):
@@ -119,3 +119,62 @@ class ResetLinkInvalid(PortalError):
             f"{vi} Vui lòng yêu cầu một liên kết mới.",
             message_en=f"{en} Please ask for a new one.",
         )
+
+
+class ApiKeyInvalid(InvalidInput):
+    """The name or the scopes of a new API key are wrong; ``problems`` name them."""
+
+
+class EnterpriseNotFound(NotFound):
+    code = "enterprise_not_found"
+
+    def __init__(self, tax_code: str) -> None:
+        super().__init__(
+            f"Không có doanh nghiệp nào có mã số thuế {tax_code!r}.",
+            message_en=f"There is no enterprise with the tax code {tax_code!r}.",
+        )
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(
+            f"Không có khoá API nào có tiền tố {prefix!r}.",
+            message_en=f"There is no API key with the prefix {prefix!r}.",
+        )
+
+
+class Unauthorized(PortalError):
+    """No usable API key: missing, malformed, unknown or revoked (one answer for all)."""
+
+    status = 401
+    code = "unauthorized"
+    title_vi = "Chưa xác thực"
+    title_en = "Unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Cần một khoá API hợp lệ trong tiêu đề Authorization: Bearer <khoá>.",
+            message_en="A valid API key is needed in the header Authorization: Bearer <key>.",
+        )
+        self.headers = {"WWW-Authenticate": 'Bearer realm="motcua"'}
+
+
+class InsufficientScope(PortalError):
+    status = 403
+    code = "insufficient_scope"
+    title_vi = "Không đủ quyền"
+    title_en = "Insufficient scope"
+
+    def __init__(self, missing: list[str]) -> None:
+        needed = " ".join(missing)
+        super().__init__(
+            f"Khoá API này không có quyền {needed}.",
+            message_en=f"This API key does not have the scope {needed}.",
+        )
+        # RFC 6750 §3.1: the scope the request needs, for the client to show.
+        self.headers = {
+            "WWW-Authenticate": f'Bearer realm="motcua", error="insufficient_scope", '
+            f'scope="{needed}"'
+        }

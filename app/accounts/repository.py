@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.models.accounts import (
     Account,
+    ApiKey,
     Enterprise,
     EnterpriseMember,
     PasswordResetToken,
@@ -130,3 +131,31 @@ async def use_all_reset_tokens(session: AsyncSession, account_id: int, now: date
 
 async def delete_reset_tokens_before(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(PasswordResetToken).where(PasswordResetToken.expires_at < before))
+
+
+async def enterprise_by_tax_code(session: AsyncSession, tax_code: str) -> Enterprise | None:
+    found: Enterprise | None = await session.scalar(
+        select(Enterprise).where(Enterprise.tax_code == tax_code)
+    )
+    return found
+
+
+async def api_key_by_prefix(session: AsyncSession, prefix: str) -> ApiKey | None:
+    found: ApiKey | None = await session.scalar(
+        select(ApiKey).where(ApiKey.prefix == prefix).options(selectinload(ApiKey.enterprise))
+    )
+    return found
+
+
+async def api_keys_of_enterprise(session: AsyncSession, enterprise_id: int) -> list[ApiKey]:
+    rows = await session.scalars(
+        select(ApiKey)
+        .where(ApiKey.enterprise_id == enterprise_id)
+        .options(selectinload(ApiKey.enterprise))
+        .order_by(ApiKey.created_at, ApiKey.id)
+    )
+    return list(rows)
+
+
+async def touch_api_key(session: AsyncSession, key_id: int, now: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

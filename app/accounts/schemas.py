@@ -55,3 +55,25 @@ class SignedIn(BaseModel):
     token: str
     expires_at: datetime
     account: AccountOut
+
+
+class ApiKeyOut(BaseModel):
+    """An API key as it can be shown: never the key itself, which only its creator sees once."""
+
+    prefix: str
+    name: str
+    enterprise_tax_code: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiPrincipal(BaseModel):
+    """Who is calling the API with a valid key: the enterprise and the key."""
+
+    enterprise_tax_code: str
+    enterprise_name: str
+    key_name: str
+    key_prefix: str
+    scopes: list[str]

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog
+from app.api import catalog, me
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
+router.include_router(me.router)
 
 __all__ = ["router"]

@@ -50,7 +50,7 @@ def problem_response(
 
 
 def portal_error(request: Request, exc: PortalError) -> JSONResponse:
-    return problem_response(
+    response = problem_response(
         request,
         status=exc.status,
         code=exc.code,
@@ -62,6 +62,8 @@ def portal_error(request: Request, exc: PortalError) -> JSONResponse:
         ]
         or None,
     )
+    response.headers.update(exc.headers)
+    return response
 
 
 def request_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
