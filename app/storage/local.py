@@ -84,6 +84,19 @@ def _key_of(name: str) -> str | None:
         return None
 
 
+async def _write_chunks(file: _OpenFile, chunks: AsyncIterable[bytes], meter: Metered) -> None:
+    """Write the chunks at the file's position in writes of about WRITE_BUFFER_SIZE."""
+    buffer = bytearray()
+    async for chunk in chunks:
+        meter.take(chunk)
+        buffer += chunk
+        if len(buffer) >= WRITE_BUFFER_SIZE:
+            data, buffer = buffer, bytearray()
+            await file.run(_write_all, file.fileno, data)
+    if buffer:
+        await file.run(_write_all, file.fileno, buffer)
+
+
 class _OpenFile:
     """One descriptor used by successive thread calls; released only after the last has ended."""
 
@@ -179,15 +192,7 @@ class LocalStorage:
         committed = False
         try:
             await file.run(self._create_temp, file, final.parent)
-            buffer = bytearray()
-            async for chunk in chunks:
-                meter.take(chunk)
-                buffer += chunk
-                if len(buffer) >= WRITE_BUFFER_SIZE:
-                    data, buffer = buffer, bytearray()
-                    await file.run(_write_all, file.fileno, data)
-            if buffer:
-                await file.run(_write_all, file.fileno, buffer)
+            await _write_chunks(file, chunks, meter)
             # If cancelled while this runs, the rename still happens: the write then took place
             # just before the cancellation, which is as good an order as any.
             await file.run(self._commit_temp, file, final)
@@ -334,15 +339,7 @@ class LocalStorage:
             os.lseek(file.fileno, offset, os.SEEK_SET)
             meter = Metered(max_size)
             meter.size = offset
-            buffer = bytearray()
-            async for chunk in chunks:
-                meter.take(chunk)
-                buffer += chunk
-                if len(buffer) >= WRITE_BUFFER_SIZE:
-                    data, buffer = buffer, bytearray()
-                    await file.run(_write_all, file.fileno, data)
-            if buffer:
-                await file.run(_write_all, file.fileno, buffer)
+            await _write_chunks(file, chunks, meter)
             await file.run(os.fsync, file.fileno)
             done = True
         finally:
