@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -149,9 +150,9 @@ class FieldBase(FrozenModel):
         """Return the message parameters of the required error."""
         return {}
 
+    @abstractmethod
     def clean(self, value: Any, ctx: Context, report: Report) -> Any:
         """Coerce and check a non-empty value; return it cleaned, or None after reporting."""
-        raise NotImplementedError
 
     def preview(self, value: Any, ctx: Context) -> Any:
         """Return the value visibility logic sees: cleaned when valid, else as given."""
@@ -160,9 +161,9 @@ class FieldBase(FrozenModel):
         cleaned = self.clean(value, ctx, Report("", "", ""))
         return value if cleaned is None else cleaned
 
+    @abstractmethod
     def value_schema(self, resolver: OptionResolver) -> dict[str, Any]:
         """Return the JSON Schema of the cleaned value, without title."""
-        raise NotImplementedError
 
     def json_schema(self, resolver: OptionResolver) -> dict[str, Any]:
         """Return the JSON Schema of the cleaned value, titled with the Vietnamese label."""

@@ -103,6 +103,7 @@ async def run(
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
+        # Signal handlers cannot be set on Windows or outside the main thread (as in tests).
         with suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
