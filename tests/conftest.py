@@ -159,7 +159,7 @@ def browser(live_server: str) -> Iterator[object]:
         launched.close()
 
 
-async def _create_postgres_database(url: str, name: str) -> None:
+async def _on_postgres_server(url: str, *statements: str) -> None:
     import asyncpg
 
     parsed = make_url(url)
@@ -171,18 +171,21 @@ async def _create_postgres_database(url: str, name: str) -> None:
         database="postgres",
     )
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await connection.execute(statement)
     finally:
         await connection.close()
 
 
 @pytest.fixture
-def fresh_database_url(database_url: str, tmp_path: Path) -> str:
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the same kind as the test database, for whole-process tests."""
     parsed = make_url(database_url)
     if parsed.get_backend_name() == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
     name = f"{parsed.database}_fresh"
-    asyncio.run(_create_postgres_database(database_url, name))
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    asyncio.run(_on_postgres_server(database_url, drop, f'CREATE DATABASE "{name}"'))
+    yield parsed.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_on_postgres_server(database_url, drop))
