@@ -18,16 +18,12 @@ class CitizenSignUp(BaseModel):
     password_confirm: str = ""
 
 
-class EnterpriseSignUp(BaseModel):
+class EnterpriseSignUp(CitizenSignUp):
+    """The enterprise, and its first staff member as a person signing up."""
+
     tax_code: str = ""
     enterprise_name: str = ""
     enterprise_address: str = ""
-    full_name: str = ""
-    email: str = ""
-    phone: str = ""
-    citizen_id: str = ""
-    password: str = ""
-    password_confirm: str = ""
 
 
 class EnterpriseOut(BaseModel):

@@ -116,7 +116,7 @@ def _check_password(password: str, confirm: str, problems: ProblemList) -> None:
 
 
 def _check_person(
-    form: CitizenSignUp | EnterpriseSignUp, problems: ProblemList, *, citizen_id_required: bool
+    form: CitizenSignUp, problems: ProblemList, *, citizen_id_required: bool
 ) -> dict[str, str | None]:
     full_name = " ".join(form.full_name.split())
     if not full_name:
