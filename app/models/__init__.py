@@ -20,6 +20,14 @@ from app.models.catalog import (
     ProcedureSearchWord,
     ProcedureVersion,
 )
+from app.models.dossiers import (
+    Dossier,
+    DossierCodeCounter,
+    DossierEvent,
+    DossierFile,
+    Upload,
+)
+from app.models.idempotency import IdempotencyRecord
 from app.models.outbox import OutboxMessage
 
 __all__ = [
@@ -28,9 +36,14 @@ __all__ = [
     "Agency",
     "AgencyLevel",
     "Base",
+    "Dossier",
+    "DossierCodeCounter",
+    "DossierEvent",
+    "DossierFile",
     "Enterprise",
     "EnterpriseMember",
     "Field",
+    "IdempotencyRecord",
     "MemberRole",
     "OnlineLevel",
     "OutboxMessage",
@@ -40,4 +53,5 @@ __all__ = [
     "ProcedureVersion",
     "Session",
     "SignInAttempt",
+    "Upload",
 ]
