@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,7 +22,9 @@ from app.accounts.schemas import ApiKeyOut
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
 from app.catalog.schemas import ImportReport
 from app.config import get_settings
+from app.dossiers.tasks import CleanupReport
 from app.errors import PortalError
+from app.storage import storage_from_url
 from app.worker import runner
 
 T = TypeVar("T")
@@ -83,9 +86,10 @@ def worker(
 
     async def work() -> None:
         database = db.Database(settings.database_url)
+        storage = storage_from_url(settings.storage_url)
         try:
             if once:
-                report = await runner.drain(database.unit_of_work, settings)
+                report = await runner.drain(database.unit_of_work, settings, storage=storage)
                 typer.echo(
                     f"Đã gửi {report.delivered}, sẽ thử lại {report.retried}, "
                     f"thất bại {report.failed} / delivered {report.delivered}, "
@@ -94,9 +98,38 @@ def worker(
             else:
                 await runner.run(database.unit_of_work, settings)
         finally:
+            await storage.aclose()
             await database.dispose()
 
     asyncio.run(work())
+
+
+@cli.command()
+def cleanup(
+    grace_minutes: Annotated[
+        int, typer.Option(help="Leave stray files younger than this alone", min=0)
+    ] = 60,
+) -> None:
+    """Run the housekeeping jobs once: expired drafts and uploads, stray files, old sessions."""
+    settings = get_settings()
+
+    async def work() -> CleanupReport:
+        database = db.Database(settings.database_url)
+        storage = storage_from_url(settings.storage_url)
+        try:
+            return await runner.housekeeping(
+                database.unit_of_work, storage, grace=timedelta(minutes=grace_minutes)
+            )
+        finally:
+            await storage.aclose()
+            await database.dispose()
+
+    report = asyncio.run(work())
+    typer.echo(
+        f"Đã xoá {report.drafts} bản nháp, {report.uploads} lượt tải dở, {report.stray_files} tệp"
+        f" thừa / deleted {report.drafts} drafts, {report.uploads} unfinished uploads,"
+        f" {report.stray_files} stray files"
+    )
 
 
 @db_cli.command("upgrade")

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     mail_dir: str = str(VAR_DIR / "mail")
     mail_from: str = "Cổng dịch vụ công <no-reply@localhost>"
     outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Drafts untouched this long are deleted with their files by the worker.
+    draft_days: int = Field(default=30, ge=1, le=365)
+    # Upload limits: per file (a slot's own max_size_mb may be lower) and per dossier, in MiB.
+    max_file_mb: int = Field(default=100, ge=1)
+    max_dossier_mb: int = Field(default=500, ge=1)
+    # Unfinished resumable (tus) uploads are discarded this long after they were created.
+    upload_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # tcp://host:3310 or unix:///path/to/clamd.ctl; unset: files are not scanned for viruses.
+    clamd_url: str = ""
 
     @model_validator(mode="after")
     def _secret_key_is_set(self) -> Self:

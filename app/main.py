@@ -16,6 +16,7 @@ from app.api import problems
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PortalError
+from app.storage import storage_from_url
 
 API_DESCRIPTION = """
 Public API of the motcua one-stop shop portal: the catalog of administrative procedures, their
@@ -32,10 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI application for the given settings (read from the environment by default)."""
     settings = settings or get_settings()
     database = Database(settings.database_url)
+    storage = storage_from_url(settings.storage_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await storage.aclose()
         await database.dispose()
 
     app = FastAPI(
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.storage = storage
     app.include_router(api.router)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]
     web.install(app, settings)

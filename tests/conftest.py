@@ -14,11 +14,14 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from aiobotocore.session import get_session  # type: ignore[import-untyped]
 from fastapi import FastAPI
+from moto.server import ThreadedMotoServer
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,12 +42,68 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+DUMMY_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on a free local port, with dummy credentials in the environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in DUMMY_AWS_ENV.items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            patch.delenv(name, raising=False)
+        port = _free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+async def s3_admin(moto_endpoint: str) -> AsyncIterator[Any]:
+    """A plain aiobotocore client, to create buckets and look behind the storage's back."""
+    async with get_session().create_client(
+        "s3", region_name="us-east-1", endpoint_url=moto_endpoint
+    ) as client:
+        yield client
+
+
+TEST_BUCKET = "motcua-test"
+
+
+@pytest.fixture(scope="session")
+def storage_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Local files by default; MOTCUA_TEST_STORAGE=s3 puts them in a bucket of a moto server
+    (as .ci/run does for the PostgreSQL run), so the whole suite runs on both backends."""
+    if os.environ.get("MOTCUA_TEST_STORAGE", "local") != "s3":
+        yield str(tmp_path_factory.mktemp("files"))
+        return
+    import boto3
+
+    endpoint = request.getfixturevalue("moto_endpoint")
+    boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint).create_bucket(
+        Bucket=TEST_BUCKET
+    )
+    yield f"s3://{TEST_BUCKET}/files?endpoint_url={endpoint}&region=us-east-1"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, storage_url: str) -> Settings:
     return Settings(
         environment=Environment.test,
         database_url=database_url,
-        storage_url=str(tmp_path_factory.mktemp("files")),
+        storage_url=storage_url,
         secret_key=TEST_SECRET_KEY,
         base_url="http://testserver",
     )

@@ -73,3 +73,11 @@ class ApiPrincipal(BaseModel):
     key_name: str
     key_prefix: str
     scopes: list[str]
+
+
+class EnterpriseRef(BaseModel):
+    """An enterprise as other domains refer to it."""
+
+    id: int
+    tax_code: str
+    name: str

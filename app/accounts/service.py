@@ -32,6 +32,7 @@ from app.accounts.schemas import (
     AccountOut,
     CitizenSignUp,
     EnterpriseOut,
+    EnterpriseRef,
     EnterpriseSignUp,
     SignedIn,
 )
@@ -370,6 +371,21 @@ async def _throttle(
         raise error(retry_at, seconds)
 
 
+async def limit_rate(session: AsyncSession, key: str, limit: int) -> int | None:
+    """Count one request under ``key`` (such as ``lookup:ip:1.2.3.4``): None if it may go on
+    (it is recorded), else the seconds to wait (nothing recorded). The caller must commit the
+    record even when its own answer is a refusal, or refusals would not count."""
+    now = utcnow()
+    key = key[:300]
+    try:
+        await _throttle(session, [(key, limit, False)], now)
+    except TooManyAttempts as exc:
+        return exc.retry_after_seconds
+    session.add(SignInAttempt(key=key, at=now, success=False))
+    await session.flush()
+    return None
+
+
 async def sign_in(
     session: AsyncSession,
     email: str,
@@ -599,3 +615,11 @@ async def reset_password(
     await repository.delete_account_sessions(session, account.id)
     account.last_sign_in_at = now
     return await _start_session(session, account, now, ip, user_agent, session_days)
+
+
+async def enterprise_ref(session: AsyncSession, tax_code: str) -> EnterpriseRef | None:
+    """The enterprise with this tax code, or None."""
+    found = await repository.enterprise_by_tax_code(session, tax_code)
+    if found is None:
+        return None
+    return EnterpriseRef(id=found.id, tax_code=found.tax_code, name=found.name)

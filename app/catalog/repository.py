@@ -272,3 +272,17 @@ async def all_procedures(session: AsyncSession) -> list[Procedure]:
 
 async def all_fields(session: AsyncSession) -> list[Field]:
     return list((await session.execute(select(Field).order_by(Field.code))).scalars())
+
+
+async def version_by_id(session: AsyncSession, version_id: int) -> ProcedureVersion | None:
+    found: ProcedureVersion | None = await session.get(ProcedureVersion, version_id)
+    return found
+
+
+async def procedure_by_id(session: AsyncSession, procedure_id: int) -> Procedure | None:
+    statement = (
+        select(Procedure)
+        .where(Procedure.id == procedure_id)
+        .options(selectinload(Procedure.field), selectinload(Procedure.agencies))
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

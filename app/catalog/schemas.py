@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.forms import FormDefinition
 from app.models.catalog import AgencyLevel, OnlineLevel
 
 AGENCY_CODE_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
@@ -161,3 +162,25 @@ class ProcedureFilter(BaseModel):
     field: str | None = None
     level: AgencyLevel | None = None
     online_level: OnlineLevel | None = None
+
+
+class FilingAgency(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class FilingTarget(BaseModel):
+    """What filing a dossier needs of a procedure version: ids, form, agencies, options."""
+
+    procedure_id: int
+    procedure_code: str
+    procedure_name: str
+    version_id: int
+    version_number: int
+    definition: FormDefinition
+    documents: list[RequiredDocument]
+    agencies: list[FilingAgency]
+    online_level: OnlineLevel
+    postal_allowed: bool
+    committed_days: float

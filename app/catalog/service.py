@@ -13,6 +13,8 @@ from app.catalog.schemas import (
     AgencyRef,
     FieldOut,
     FieldRef,
+    FilingAgency,
+    FilingTarget,
     ProcedureDetail,
     ProcedureFilter,
     ProcedureForm,
@@ -172,3 +174,36 @@ async def list_fields(session: AsyncSession) -> list[FieldOut]:
     return [
         FieldOut(code=field.code, name=field.name, procedure_count=count) for field, count in rows
     ]
+
+
+def _filing_target(procedure: Procedure, version: ProcedureVersion) -> FilingTarget:
+    return FilingTarget(
+        procedure_id=procedure.id,
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        version_id=version.id,
+        version_number=version.number,
+        definition=parse_definition(version.form),
+        documents=[RequiredDocument.model_validate(d) for d in version.documents],
+        agencies=[FilingAgency(id=a.id, code=a.code, name=a.name) for a in procedure.agencies],
+        online_level=OnlineLevel(procedure.online_level),
+        postal_allowed=procedure.postal_allowed,
+        committed_days=float(procedure.committed_days),
+    )
+
+
+async def filing_target(session: AsyncSession, code: str) -> FilingTarget:
+    """The current version of a published procedure, as a new dossier is filed against it."""
+    procedure = await _published_procedure(session, code)
+    return _filing_target(procedure, await _current_version(session, procedure))
+
+
+async def filing_target_of_version(session: AsyncSession, version_id: int) -> FilingTarget:
+    """The version a draft or dossier was filed against (it may no longer be the current one)."""
+    version = await repository.version_by_id(session, version_id)
+    procedure = (
+        await repository.procedure_by_id(session, version.procedure_id) if version else None
+    )
+    if version is None or procedure is None:
+        raise NotFound("Không tìm thấy phiên bản thủ tục.", message_en="No such procedure version.")
+    return _filing_target(procedure, version)

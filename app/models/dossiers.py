@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.kit.clock import utcnow
 from app.models.base import Base
+from app.models.catalog import Agency, Procedure, ProcedureVersion
 
 
 class Status(IntEnum):
@@ -106,6 +107,9 @@ class Dossier(Base):
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
+    procedure: Mapped[Procedure] = relationship(lazy="raise")
+    procedure_version: Mapped[ProcedureVersion] = relationship(lazy="raise")
+    agency: Mapped[Agency | None] = relationship(lazy="raise")
     files: Mapped[list[DossierFile]] = relationship(
         back_populates="dossier", lazy="raise", order_by="DossierFile.id"
     )

@@ -14,13 +14,18 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts
 from app.config import Settings
+from app.dossiers import tasks as dossier_tasks
+from app.dossiers.service import FILE_DELETE
 from app.outbox import mail
 from app.outbox import service as outbox
+from app.storage import FileStorage, storage_from_url
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 Deliver = Callable[[dict[str, Any]], Awaitable[None]]
 BATCH = 20
 POLL_SECONDS = 5.0
+HOUSEKEEPING_SECONDS = 600.0
 
 
 @dataclass
@@ -37,13 +43,32 @@ class DrainReport:
     failed: int = 0
 
 
-def deliverers(settings: Settings) -> dict[str, Deliver]:
-    """The delivery function of each kind of message."""
+def deliverers(settings: Settings, storage: FileStorage | None = None) -> dict[str, Deliver]:
+    """The delivery function of each kind of message (file deletions need the storage)."""
 
     async def email(payload: dict[str, Any]) -> None:
         await mail.deliver(settings, payload)
 
-    return {mail.KIND: email}
+    by_kind: dict[str, Deliver] = {mail.KIND: email}
+    if storage is not None:
+
+        async def delete_file(payload: dict[str, Any]) -> None:
+            await dossier_tasks.delete_stored(storage, payload)
+
+        by_kind[FILE_DELETE] = delete_file
+    return by_kind
+
+
+async def housekeeping(
+    unit_of_work: UnitOfWork,
+    storage: FileStorage,
+    *,
+    grace: timedelta = dossier_tasks.STRAY_GRACE,
+) -> dossier_tasks.CleanupReport:
+    """The periodic jobs: expired sessions and attempts, drafts, uploads and stray files."""
+    async with unit_of_work() as session:
+        await accounts.purge(session)
+    return await dossier_tasks.clean_up(unit_of_work, storage, grace=grace)
 
 
 async def drain(
@@ -51,6 +76,7 @@ async def drain(
     settings: Settings,
     *,
     by_kind: Mapping[str, Deliver] | None = None,
+    storage: FileStorage | None = None,
     batch: int = BATCH,
     stop: asyncio.Event | None = None,
 ) -> DrainReport:
@@ -58,7 +84,7 @@ async def drain(
 
     Messages rescheduled for later are not due again within this drain, so it ends.
     """
-    by_kind = deliverers(settings) if by_kind is None else by_kind
+    by_kind = deliverers(settings, storage) if by_kind is None else by_kind
     report = DrainReport()
     while stop is None or not stop.is_set():
         async with unit_of_work() as session:
@@ -97,11 +123,14 @@ async def run(
     stop: asyncio.Event | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> None:
-    """Drain the outbox until SIGTERM or SIGINT (or ``stop``), polling when it is empty.
+    """Drain the outbox until SIGTERM or SIGINT (or ``stop``), polling when it is empty, and
+    run the housekeeping jobs every ten minutes.
 
     A signal lets the message being delivered finish and settle before the loop ends.
     """
     stop = stop or asyncio.Event()
+    storage = storage_from_url(settings.storage_url)
+    next_housekeeping = 0.0
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     # Only the main thread of a POSIX process gets signals (tests run the loop elsewhere).
@@ -112,11 +141,18 @@ async def run(
     try:
         while not stop.is_set():
             try:
-                await drain(unit_of_work, settings, stop=stop)
+                await drain(unit_of_work, settings, storage=storage, stop=stop)
             except Exception:
                 log.exception("outbox drain failed; trying again")
+            if loop.time() >= next_housekeeping:
+                next_housekeeping = loop.time() + HOUSEKEEPING_SECONDS
+                try:
+                    await housekeeping(unit_of_work, storage)
+                except Exception:
+                    log.exception("housekeeping failed; trying again later")
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll_seconds)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        await storage.aclose()

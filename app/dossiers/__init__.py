@@ -1,0 +1,1 @@
+"""Dossiers: drafts, files, submission, dossier codes, withdrawal and public lookup."""

@@ -1,0 +1,208 @@
+"""Every query of dossiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.models.catalog import Procedure
+from app.models.dossiers import Dossier, DossierCodeCounter, DossierEvent, DossierFile, Upload
+
+
+def _full(statement: Select[Dossier]) -> Select[Dossier]:
+    return statement.options(
+        selectinload(Dossier.files),
+        selectinload(Dossier.events),
+        selectinload(Dossier.procedure),
+        selectinload(Dossier.procedure_version),
+        selectinload(Dossier.agency),
+    ).execution_options(populate_existing=True)
+
+
+async def by_reference(session: AsyncSession, reference: str) -> Dossier | None:
+    found: Dossier | None = await session.scalar(
+        _full(select(Dossier).where(Dossier.reference == reference))
+    )
+    return found
+
+
+async def by_code(session: AsyncSession, code: str) -> Dossier | None:
+    found: Dossier | None = await session.scalar(_full(select(Dossier).where(Dossier.code == code)))
+    return found
+
+
+async def by_id(session: AsyncSession, dossier_id: int) -> Dossier | None:
+    found: Dossier | None = await session.scalar(
+        _full(select(Dossier).where(Dossier.id == dossier_id))
+    )
+    return found
+
+
+def _owned_by(account_id: int | None, enterprise_id: int | None) -> ColumnElement[bool]:
+    if enterprise_id is not None:
+        return Dossier.enterprise_id == enterprise_id
+    return and_(Dossier.enterprise_id.is_(None), Dossier.account_id == account_id)
+
+
+async def find_draft(
+    session: AsyncSession, account_id: int | None, enterprise_id: int | None, version_id: int
+) -> Dossier | None:
+    statement = (
+        select(Dossier)
+        .where(
+            _owned_by(account_id, enterprise_id),
+            Dossier.account_id == account_id,
+            Dossier.procedure_version_id == version_id,
+            Dossier.status.is_(None),
+        )
+        .order_by(Dossier.id.desc())
+        .limit(1)
+    )
+    found: Dossier | None = await session.scalar(_full(statement))
+    return found
+
+
+async def list_owned(
+    session: AsyncSession,
+    account_id: int | None,
+    enterprise_id: int | None,
+    *,
+    drafts: bool | None,
+    status: int | None,
+    procedure_code: str | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[Dossier]:
+    """Newest first, keyset-paged on (created_at, id)."""
+    statement = select(Dossier).where(_owned_by(account_id, enterprise_id))
+    if drafts is True:
+        statement = statement.where(Dossier.status.is_(None))
+    elif drafts is False:
+        statement = statement.where(Dossier.status.is_not(None))
+    if status is not None:
+        statement = statement.where(Dossier.status == status)
+    if procedure_code:
+        statement = statement.join(Dossier.procedure).where(Procedure.code == procedure_code)
+    if after is not None:
+        created_at, dossier_id = after
+        statement = statement.where(
+            or_(
+                Dossier.created_at < created_at,
+                and_(Dossier.created_at == created_at, Dossier.id < dossier_id),
+            )
+        )
+    statement = (
+        statement.options(selectinload(Dossier.procedure), selectinload(Dossier.agency))
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def next_sequence(session: AsyncSession, agency_id: int, day: str) -> int:
+    """Take the next number of the agency's day atomically: concurrent callers wait on the row
+    (PostgreSQL) or on the database's one writer (SQLite), and never get the same number."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(DossierCodeCounter)
+        .values(agency_id=agency_id, day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=["agency_id", "day"], set_={"last": DossierCodeCounter.last + 1}
+        )
+        .returning(DossierCodeCounter.last)
+    )
+    number: int = (await session.execute(statement)).scalar_one()
+    return number
+
+
+async def add_event(session: AsyncSession, event: DossierEvent) -> None:
+    session.add(event)
+
+
+async def slot_file_count(session: AsyncSession, dossier_id: int, slot: str) -> int:
+    count: int = (
+        await session.scalar(
+            select(func.count()).where(
+                DossierFile.dossier_id == dossier_id, DossierFile.slot == slot
+            )
+        )
+        or 0
+    )
+    return count
+
+
+async def total_file_size(session: AsyncSession, dossier_id: int) -> int:
+    total: int = (
+        await session.scalar(
+            select(func.coalesce(func.sum(DossierFile.size), 0)).where(
+                DossierFile.dossier_id == dossier_id
+            )
+        )
+        or 0
+    )
+    return total
+
+
+async def file_by_reference(session: AsyncSession, reference: str) -> DossierFile | None:
+    found: DossierFile | None = await session.scalar(
+        select(DossierFile)
+        .where(DossierFile.reference == reference)
+        .options(selectinload(DossierFile.dossier))
+    )
+    return found
+
+
+async def delete_file(session: AsyncSession, file: DossierFile) -> None:
+    await session.delete(file)
+
+
+async def expired_drafts(session: AsyncSession, now: datetime, limit: int) -> list[Dossier]:
+    statement = (
+        select(Dossier)
+        .where(Dossier.status.is_(None), Dossier.draft_expires_at < now)
+        .options(selectinload(Dossier.files))
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def delete_dossier(session: AsyncSession, dossier: Dossier) -> None:
+    await session.execute(delete(Upload).where(Upload.dossier_id == dossier.id))
+    await session.execute(delete(DossierFile).where(DossierFile.dossier_id == dossier.id))
+    await session.execute(delete(DossierEvent).where(DossierEvent.dossier_id == dossier.id))
+    await session.execute(delete(Dossier).where(Dossier.id == dossier.id))
+
+
+async def known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these storage keys a file or an upload still refers to."""
+    if not keys:
+        return set()
+    files = await session.scalars(
+        select(DossierFile.storage_key).where(DossierFile.storage_key.in_(keys))
+    )
+    uploads = await session.scalars(select(Upload.storage_key).where(Upload.storage_key.in_(keys)))
+    return set(files) | set(uploads)
+
+
+async def upload_by_id(session: AsyncSession, upload_id: str) -> Upload | None:
+    found: Upload | None = await session.get(Upload, upload_id, populate_existing=True)
+    return found
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+
+
+async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> list[Upload]:
+    statement = select(Upload).where(Upload.expires_at < now, Upload.file_id.is_(None)).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+async def delete_upload(session: AsyncSession, upload: Upload) -> None:
+    await session.execute(delete(Upload).where(Upload.id == upload.id))

@@ -1,0 +1,160 @@
+"""What dossier operations take and give: plain Pydantic models, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.models.dossiers import ApplicantType, Delivery, Status
+
+STATUS_LABELS: dict[int, tuple[str, str]] = {
+    Status.registered: ("Mới đăng ký", "Newly registered"),
+    Status.received: ("Được tiếp nhận", "Received"),
+    Status.not_accepted: ("Không được tiếp nhận", "Not accepted"),
+    Status.processing: ("Đang xử lý", "In processing"),
+    Status.supplement_requested: ("Yêu cầu bổ sung", "Supplement requested"),
+    Status.payment_required: ("Yêu cầu thực hiện nghĩa vụ tài chính", "Payment required"),
+    Status.withdrawn: ("Công dân rút hồ sơ", "Withdrawn by the applicant"),
+    Status.stopped: ("Dừng xử lý", "Stopped"),
+    Status.result_ready: ("Đã xử lý xong", "Processed, result ready"),
+    Status.returned: ("Đã trả kết quả", "Result returned"),
+}
+DRAFT_LABEL = ("Bản nháp", "Draft")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who files: a citizen, or an enterprise through a staff account or an API key."""
+
+    account_id: int | None
+    enterprise_id: int | None
+    type: ApplicantType
+    id_number: str
+    name: str
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def client(self) -> str:
+        """A stable name of the caller, for idempotency keys and throttling."""
+        if self.account_id is not None:
+            return f"account:{self.account_id}"
+        return f"enterprise:{self.enterprise_id}"
+
+
+class StatusOut(BaseModel):
+    code: int | None = Field(description="The national portal's status code; null for a draft")
+    label_vi: str
+    label_en: str
+
+
+def status_out(code: int | None) -> StatusOut:
+    label = STATUS_LABELS[code] if code is not None else DRAFT_LABEL
+    return StatusOut(code=code, label_vi=label[0], label_en=label[1])
+
+
+class PostalAddress(BaseModel):
+    """Where the result is posted: recipient, phone and a two-level address."""
+
+    recipient: str = ""
+    phone: str = ""
+    province: str = ""
+    commune: str = ""
+    street: str = ""
+
+
+class DeliveryIn(BaseModel):
+    method: Delivery
+    address: PostalAddress | None = None
+
+
+class DraftChanges(BaseModel):
+    """A change to a draft; every part optional. ``data`` is merged key by key (null removes)."""
+
+    data: dict[str, Any] | None = None
+    agency: str | None = Field(default=None, description="Receiving agency code")
+    delivery: DeliveryIn | None = None
+
+
+class FileOut(BaseModel):
+    id: str
+    slot: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    status: StatusOut | None
+    note: str
+
+
+class AgencyBrief(BaseModel):
+    code: str
+    name: str
+
+
+class DossierSummary(BaseModel):
+    reference: str = Field(description="The draft's reference; stays the same once submitted")
+    code: str | None = Field(description="The dossier code, given at submission")
+    status: StatusOut
+    procedure_code: str
+    procedure_name: str
+    agency: AgencyBrief | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    draft_expires_at: datetime | None
+
+
+class DossierOut(DossierSummary):
+    procedure_version: int
+    applicant_type: ApplicantType
+    applicant_id_number: str
+    applicant_name: str
+    applicant_phone: str
+    applicant_email: str
+    channel: int
+    data: dict[str, Any]
+    files: list[FileOut]
+    delivery: Delivery | None
+    delivery_address: PostalAddress | None
+    appointment_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    events: list[EventOut]
+
+
+class LookupOut(BaseModel):
+    """What anyone with the code and the verifier may see: no personal data."""
+
+    code: str
+    status: StatusOut
+    procedure_name: str
+    agency: AgencyBrief | None
+    current_step: str
+    current_step_en: str
+    submitted_at: datetime | None
+    appointment_at: datetime | None
+
+
+class UploadOut(BaseModel):
+    """A resumable upload as the tus layer needs it."""
+
+    id: str
+    dossier_reference: str
+    slot: str
+    name: str
+    length: int
+    storage_key: str
+    metadata_header: str
+    created_at: datetime
+    expires_at: datetime
+    file_id: str | None

@@ -1,0 +1,958 @@
+"""Dossier operations for the pages and the API: drafts, files, submission, withdrawal, lookup.
+
+Services flush and never commit. A file is written to storage before its row is flushed; if the
+transaction then fails, the object is left without a row and the worker's clean-up job
+(``tasks.delete_stray_files``) removes it. Removed files are deleted from storage through the
+outbox, after the removal has committed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.accounts.schemas import AccountOut
+from app.catalog import service as catalog
+from app.catalog.schemas import FilingTarget
+from app.config import Settings
+from app.dossiers import repository, scan
+from app.dossiers.content import HEAD_SIZE, check_content, display_name
+from app.dossiers.errors import (
+    CannotWithdraw,
+    DossierInvalid,
+    DossierNotFound,
+    FileInfected,
+    FileNotFound,
+    FileRefused,
+    FileTooLarge,
+    NotADraft,
+    TooManyLookups,
+)
+from app.dossiers.schemas import (
+    AgencyBrief,
+    Applicant,
+    DeliveryIn,
+    DossierOut,
+    DossierSummary,
+    DraftChanges,
+    EventOut,
+    FileOut,
+    LookupOut,
+    PostalAddress,
+    status_out,
+)
+from app.dossiers.tasks import file_key
+from app.errors import InvalidInput, Problem
+from app.forms import FieldError, FileField, FormDefinition, GroupField, parse_definition, validate
+from app.kit.clock import utcnow
+from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.models.accounts import AccountKind
+from app.models.catalog import OnlineLevel
+from app.models.dossiers import (
+    FINAL_STATUSES,
+    ApplicantType,
+    Channel,
+    Delivery,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    EventKind,
+    Status,
+)
+from app.outbox import service as outbox
+from app.outbox.mail import KIND as EMAIL
+from app.outbox.mail import email_payload
+from app.storage import FileStorage, StoredObject, TooLarge
+
+FILE_DELETE = "storage.delete"
+MIB = 1024 * 1024
+MAX_PAGE_SIZE = 100
+MAX_REASON_LENGTH = 2000
+LOOKUPS_PER_ADDRESS = 30
+LOOKUPS_PER_CODE = 10
+_SLOT = re.compile(r"(?P<group>[a-z][a-z0-9_]*)\[(?P<index>[0-9]{1,3})\]\.(?P<key>[a-z][a-z0-9_]*)")
+_CODE = re.compile(r"[0-9A-Z.]{5,20}-[0-9]{6}-[0-9]{4}")
+_DELIVERY_FORM = parse_definition(
+    {
+        "format": 1,
+        "sections": [
+            {
+                "key": "post",
+                "title": "Địa chỉ nhận kết quả",
+                "fields": [
+                    {
+                        "key": "recipient",
+                        "type": "text",
+                        "label": {"vi": "Người nhận", "en": "Recipient"},
+                        "required": True,
+                    },
+                    {
+                        "key": "phone",
+                        "type": "phone",
+                        "label": {"vi": "Số điện thoại", "en": "Phone"},
+                        "required": True,
+                    },
+                    {
+                        "key": "address",
+                        "type": "address",
+                        "label": {"vi": "Địa chỉ", "en": "Address"},
+                        "required": True,
+                    },
+                ],
+            }
+        ],
+    }
+)
+
+
+# --- Who files -------------------------------------------------------------------------------
+
+
+async def applicant_for_account(session: AsyncSession, account: AccountOut) -> Applicant:
+    """A citizen files for themself; enterprise staff file for their enterprise."""
+    if account.kind is AccountKind.enterprise_staff and account.enterprises:
+        enterprise = await accounts.enterprise_ref(session, account.enterprises[0].tax_code)
+        if enterprise is not None:
+            return Applicant(
+                account_id=account.id,
+                enterprise_id=enterprise.id,
+                type=ApplicantType.enterprise,
+                id_number=enterprise.tax_code,
+                name=enterprise.name,
+                phone=account.phone or "",
+                email=account.email,
+            )
+    return Applicant(
+        account_id=account.id,
+        enterprise_id=None,
+        type=ApplicantType.citizen,
+        id_number=account.citizen_id or "",
+        name=account.full_name,
+        phone=account.phone or "",
+        email=account.email,
+    )
+
+
+async def applicant_for_enterprise(
+    session: AsyncSession, tax_code: str, *, phone: str = "", email: str = ""
+) -> Applicant:
+    """An enterprise filing through its own software (an API key)."""
+    enterprise = await accounts.enterprise_ref(session, tax_code)
+    if enterprise is None:
+        raise DossierNotFound(tax_code)
+    return Applicant(
+        account_id=None,
+        enterprise_id=enterprise.id,
+        type=ApplicantType.enterprise,
+        id_number=enterprise.tax_code,
+        name=enterprise.name,
+        phone=phone,
+        email=email,
+    )
+
+
+def _may_see(applicant: Applicant, dossier: Dossier) -> bool:
+    if dossier.enterprise_id is not None:
+        return dossier.enterprise_id == applicant.enterprise_id
+    return applicant.account_id is not None and dossier.account_id == applicant.account_id
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _reference() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _file_out(file: DossierFile) -> FileOut:
+    return FileOut(
+        id=file.reference,
+        slot=file.slot,
+        name=file.display_name,
+        size=file.size,
+        content_type=file.content_type,
+        sha256=file.sha256,
+        created_at=file.created_at,
+    )
+
+
+def _summary_fields(dossier: Dossier) -> dict[str, Any]:
+    agency = dossier.agency
+    return {
+        "reference": dossier.reference,
+        "code": dossier.code,
+        "status": status_out(dossier.status),
+        "procedure_code": dossier.procedure.code,
+        "procedure_name": dossier.procedure.name,
+        "agency": AgencyBrief(code=agency.code, name=agency.name) if agency else None,
+        "created_at": dossier.created_at,
+        "updated_at": dossier.updated_at,
+        "submitted_at": dossier.submitted_at,
+        "draft_expires_at": dossier.draft_expires_at,
+    }
+
+
+def _out(dossier: Dossier) -> DossierOut:
+    return DossierOut(
+        **_summary_fields(dossier),
+        procedure_version=dossier.procedure_version.number,
+        applicant_type=ApplicantType(dossier.applicant_type),
+        applicant_id_number=dossier.applicant_id_number,
+        applicant_name=dossier.applicant_name,
+        applicant_phone=dossier.applicant_phone,
+        applicant_email=dossier.applicant_email,
+        channel=dossier.channel,
+        data=dict(dossier.data),
+        files=[_file_out(f) for f in dossier.files],
+        delivery=Delivery(dossier.delivery) if dossier.delivery else None,
+        delivery_address=(
+            PostalAddress.model_validate(dossier.delivery_address)
+            if dossier.delivery_address
+            else None
+        ),
+        appointment_at=dossier.appointment_at,
+        withdrawn_at=dossier.withdrawn_at,
+        withdrawal_reason=dossier.withdrawal_reason,
+        events=[
+            EventOut(
+                at=e.at,
+                kind=e.kind,
+                status=status_out(e.status) if e.status is not None else None,
+                note=e.note,
+            )
+            for e in dossier.events
+        ],
+    )
+
+
+async def _load(session: AsyncSession, applicant: Applicant, reference: str) -> Dossier:
+    """A dossier by draft reference or by code, if the applicant may see it."""
+    if _CODE.fullmatch(reference):
+        dossier = await repository.by_code(session, reference)
+    else:
+        dossier = await repository.by_reference(session, reference)
+    if dossier is None or not _may_see(applicant, dossier):
+        raise DossierNotFound(reference)
+    return dossier
+
+
+async def _load_draft(session: AsyncSession, applicant: Applicant, reference: str) -> Dossier:
+    dossier = await _load(session, applicant, reference)
+    if dossier.status is not None:
+        raise NotADraft(dossier.code)
+    return dossier
+
+
+async def get_dossier(session: AsyncSession, applicant: Applicant, reference: str) -> DossierOut:
+    """A draft (by reference) or a dossier (by code or reference) of the applicant."""
+    return _out(await _load(session, applicant, reference))
+
+
+async def list_dossiers(
+    session: AsyncSession,
+    applicant: Applicant,
+    *,
+    drafts: bool | None = None,
+    status: int | None = None,
+    procedure_code: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Page[DossierSummary]:
+    """The applicant's drafts and dossiers, newest first."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    after: tuple[datetime, int] | None = None
+    if cursor:
+        try:
+            created_at, dossier_id = decode_cursor(cursor, (str, int))
+            after = (datetime.fromisoformat(str(created_at)), int(dossier_id))
+        except (InvalidCursor, ValueError) as exc:
+            raise InvalidInput(
+                "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
+                message_en="Invalid page cursor: start again from the first page.",
+            ) from exc
+    rows = await repository.list_owned(
+        session,
+        applicant.account_id,
+        applicant.enterprise_id,
+        drafts=drafts,
+        status=status,
+        procedure_code=procedure_code,
+        after=after,
+        limit=limit + 1,
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_cursor((rows[-1].created_at.isoformat(), rows[-1].id)) if has_more else None
+    )
+    return Page(items=[DossierSummary(**_summary_fields(d)) for d in rows], next_cursor=next_cursor)
+
+
+async def form_of(session: AsyncSession, dossier: DossierOut) -> FilingTarget:
+    """The procedure version a draft or dossier was filed against, with its form."""
+    found = await repository.by_reference(session, dossier.reference)
+    if found is None:
+        raise DossierNotFound(dossier.reference)
+    return await catalog.filing_target_of_version(session, found.procedure_version_id)
+
+
+# --- Drafts ----------------------------------------------------------------------------------
+
+
+def _choose_agency(target: FilingTarget, code: str | None) -> int | None:
+    if code:
+        for agency in target.agencies:
+            if agency.code == code:
+                return agency.id
+        raise DossierInvalid(
+            f"Cơ quan {code} không tiếp nhận thủ tục này.",
+            message_en=f"Agency {code} does not handle this procedure.",
+            problems=[
+                Problem(
+                    "agency",
+                    f"Cơ quan {code} không tiếp nhận thủ tục này",
+                    f"Agency {code} does not handle this procedure",
+                )
+            ],
+        )
+    return target.agencies[0].id if len(target.agencies) == 1 else None
+
+
+async def start_draft(
+    session: AsyncSession,
+    applicant: Applicant,
+    procedure_code: str,
+    settings: Settings,
+    *,
+    resume: bool = False,
+) -> DossierOut:
+    """A new draft on the procedure's current version; with ``resume``, the applicant's own
+    draft of that version if there is one (the pages keep one per applicant and version)."""
+    target = await catalog.filing_target(session, procedure_code)
+    if resume and applicant.account_id is not None:
+        existing = await repository.find_draft(
+            session, applicant.account_id, applicant.enterprise_id, target.version_id
+        )
+        if existing is not None:
+            return _out(existing)
+    now = utcnow()
+    dossier = Dossier(
+        reference=_reference(),
+        procedure_id=target.procedure_id,
+        procedure_version_id=target.version_id,
+        agency_id=_choose_agency(target, None),
+        account_id=applicant.account_id,
+        enterprise_id=applicant.enterprise_id,
+        applicant_type=applicant.type,
+        applicant_id_number=applicant.id_number,
+        applicant_name=applicant.name,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        channel=Channel.online,
+        data={},
+        created_at=now,
+        updated_at=now,
+        draft_expires_at=now + timedelta(days=settings.draft_days),
+    )
+    await repository.add(session, dossier)
+    await session.flush()
+    await repository.add_event(
+        session, DossierEvent(dossier_id=dossier.id, at=now, kind=EventKind.created, status=None)
+    )
+    await session.flush()
+    return await get_dossier(session, applicant, dossier.reference)
+
+
+def _checked_delivery(target: FilingTarget, delivery: DeliveryIn) -> dict[str, Any] | None:
+    """The postal address to keep (None unless by post); DossierInvalid if the choice is wrong."""
+    if delivery.method is Delivery.online and target.online_level is not OnlineLevel.full:
+        raise DossierInvalid(
+            "Thủ tục này không trả kết quả trực tuyến:"
+            " hãy chọn nhận tại cơ quan hoặc qua bưu chính.",
+            message_en="This procedure gives no result online: choose the counter or the post.",
+            problems=[
+                Problem(
+                    "delivery.method",
+                    "Thủ tục này không trả kết quả trực tuyến",
+                    "This procedure gives no result online",
+                )
+            ],
+        )
+    if delivery.method is not Delivery.post:
+        return None
+    if not target.postal_allowed:
+        raise DossierInvalid(
+            "Thủ tục này không trả kết quả qua bưu chính.",
+            message_en="This procedure does not return results by post.",
+            problems=[
+                Problem(
+                    "delivery.method",
+                    "Thủ tục này không trả kết quả qua bưu chính",
+                    "This procedure does not return results by post",
+                )
+            ],
+        )
+    address = delivery.address or PostalAddress()
+    result = validate(
+        _DELIVERY_FORM,
+        {
+            "recipient": address.recipient,
+            "phone": address.phone,
+            "address": {
+                "province": address.province,
+                "commune": address.commune,
+                "street": address.street,
+            },
+        },
+    )
+    if not result.ok:
+        raise DossierInvalid(
+            "Địa chỉ nhận kết quả qua bưu chính chưa đúng.",
+            message_en="The postal address for the result is not right.",
+            problems=_problems(result.errors, "delivery.address."),
+        )
+    cleaned = result.cleaned
+    return {
+        "recipient": cleaned["recipient"],
+        "phone": cleaned["phone"],
+        **cleaned["address"],
+    }
+
+
+def _problems(errors: list[FieldError], prefix: str) -> list[Problem]:
+    return [Problem(f"{prefix}{e.path}".rstrip("."), e.message_vi, e.message_en) for e in errors]
+
+
+async def update_draft(
+    session: AsyncSession,
+    applicant: Applicant,
+    reference: str,
+    changes: DraftChanges,
+    settings: Settings,
+) -> DossierOut:
+    """Merge answers into a draft (null removes one), choose the agency or the delivery.
+
+    Answers are kept as given, right or wrong, so nothing typed is lost: ``check_draft`` and
+    ``submit`` judge them. File slots are not answers: their files are added one by one.
+    """
+    dossier = await _load_draft(session, applicant, reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    if changes.data:
+        files = _file_slot_keys(target.definition)
+        data = dict(dossier.data)
+        for key, value in changes.data.items():
+            if key in files:
+                continue
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        dossier.data = data
+    if changes.agency is not None:
+        dossier.agency_id = _choose_agency(target, changes.agency)
+    if changes.delivery is not None:
+        dossier.delivery_address = _checked_delivery(target, changes.delivery)
+        dossier.delivery = changes.delivery.method.value
+    now = utcnow()
+    dossier.updated_at = now
+    dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
+    await session.flush()
+    return _out(dossier)
+
+
+def _file_slot_keys(definition: FormDefinition) -> set[str]:
+    keys = set()
+    for field in definition.fields:
+        if isinstance(field, FileField):
+            keys.add(field.key)
+    return keys
+
+
+def _set_path(data: dict[str, Any], slot: str, value: Any) -> None:
+    match = _SLOT.fullmatch(slot)
+    if match is None:
+        data[slot] = value
+        return
+    items = data.get(match["group"])
+    index = int(match["index"])
+    if not isinstance(items, list):
+        items = []
+    items = [dict(item) if isinstance(item, dict) else {} for item in items]
+    while len(items) <= index:
+        items.append({})
+    items[index][match["key"]] = value
+    data[match["group"]] = items
+
+
+def _data_with_files(dossier: Dossier) -> dict[str, Any]:
+    """The answers with each file slot filled from the files attached to it."""
+    data = dict(dossier.data)
+    by_slot: dict[str, list[dict[str, Any]]] = {}
+    for file in dossier.files:
+        by_slot.setdefault(file.slot, []).append(
+            {
+                "id": file.reference,
+                "name": file.display_name,
+                "size": file.size,
+                "content_type": file.content_type,
+            }
+        )
+    for slot, files in by_slot.items():
+        _set_path(data, slot, files)
+    return data
+
+
+async def check_draft(
+    session: AsyncSession, applicant: Applicant, reference: str
+) -> list[FieldError]:
+    """What is still wrong or missing in the draft's answers and files (empty: ready)."""
+    dossier = await _load_draft(session, applicant, reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    return validate(target.definition, _data_with_files(dossier)).errors
+
+
+async def delete_draft(session: AsyncSession, applicant: Applicant, reference: str) -> None:
+    """Drop a draft; its files leave storage after the deletion commits."""
+    dossier = await _load_draft(session, applicant, reference)
+    for file in dossier.files:
+        await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
+    await repository.delete_dossier(session, dossier)
+    await session.flush()
+
+
+# --- Files -----------------------------------------------------------------------------------
+
+
+def slot_field(definition: FormDefinition, slot: str) -> FileField | None:
+    """The file field a slot path names: ``id_card`` or ``children[0].birth_certificate``."""
+    match = _SLOT.fullmatch(slot)
+    if match is None:
+        found = definition.field(slot)
+        return found if isinstance(found, FileField) else None
+    group = definition.field(match["group"])
+    if not isinstance(group, GroupField):
+        return None
+    if group.max_items is not None and int(match["index"]) >= group.max_items:
+        return None
+    for inner in group.fields:
+        if inner.key == match["key"] and isinstance(inner, FileField):
+            return inner
+    return None
+
+
+def _unknown_slot(slot: str) -> FileRefused:
+    return FileRefused(
+        slot or "slot",
+        f"Biểu mẫu không có mục tệp “{slot}”.",
+        f"The form has no file slot “{slot}”.",
+    )
+
+
+async def file_limit(
+    session: AsyncSession, dossier: Dossier, field: FileField, slot: str, settings: Settings
+) -> int:
+    """The most bytes one more file in the slot may have; refuses a slot that is full."""
+    if await repository.slot_file_count(session, dossier.id, slot) >= field.max_files:
+        raise FileRefused(
+            slot,
+            f"Mục này nhận tối đa {field.max_files} tệp: hãy xoá bớt trước khi thêm.",
+            f"This slot takes at most {field.max_files} files: remove one before adding.",
+        )
+    limit = settings.max_file_mb * MIB
+    if field.max_size_mb is not None:
+        limit = min(limit, int(field.max_size_mb * MIB))
+    left = settings.max_dossier_mb * MIB - await repository.total_file_size(session, dossier.id)
+    return max(0, min(limit, left))
+
+
+class _Checked:
+    """Passes a stream through, checking its first bytes before the rest is let through."""
+
+    def __init__(self, slot: str, field: FileField, name: str) -> None:
+        self.slot = slot
+        self.field = field
+        self.name = name
+        self.content_type = ""
+
+    async def stream(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        head = bytearray()
+        async for chunk in chunks:
+            if self.content_type:
+                yield chunk
+                continue
+            head += chunk
+            if len(head) >= HEAD_SIZE:
+                self.content_type = check_content(self.slot, self.field, self.name, bytes(head))
+                yield bytes(head)
+                head.clear()
+        if not self.content_type:
+            self.content_type = check_content(self.slot, self.field, self.name, bytes(head))
+            if head:
+                yield bytes(head)
+
+
+async def _scanned(
+    storage: FileStorage, settings: Settings, slot: str, name: str, key: str
+) -> None:
+    """Scan a stored object when clamd is configured; delete it and refuse it if infected."""
+    if not settings.clamd_url:
+        return
+    async with await storage.open(key) as stream:
+        try:
+            verdict = await scan.scan(settings.clamd_url, stream)
+        except BaseException:
+            await storage.delete(key)
+            raise
+    if not verdict.clean:
+        await storage.delete(key)
+        raise FileInfected(
+            slot,
+            f"Tệp “{name}” có mã độc ({verdict.signature}): không được nhận.",
+            f"“{name}” contains malware ({verdict.signature}): it was refused.",
+        )
+
+
+async def add_file(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    applicant: Applicant,
+    reference: str,
+    slot: str,
+    filename: str | None,
+    chunks: AsyncIterable[bytes],
+) -> FileOut:
+    """Stream a file into a draft's slot: hashed on the way, its type read from its content,
+    its size limited, scanned when clamd is set; nothing is kept of a refused file."""
+    dossier = await _load_draft(session, applicant, reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    field = slot_field(target.definition, slot)
+    if field is None:
+        raise _unknown_slot(slot)
+    name = display_name(filename)
+    limit = await file_limit(session, dossier, field, slot, settings)
+    checked = _Checked(slot, field, name)
+    key = file_key()
+    try:
+        stored = await storage.write(key, checked.stream(chunks), max_size=limit)
+    except TooLarge as exc:
+        raise FileTooLarge(slot, limit) from exc
+    if stored.size == 0:
+        await storage.delete(key)
+        raise FileRefused(slot, f"Tệp “{name}” rỗng.", f"“{name}” is empty.")
+    await _scanned(storage, settings, slot, name, key)
+    return await _attach(session, dossier, slot, name, checked.content_type, stored, settings)
+
+
+async def _attach(
+    session: AsyncSession,
+    dossier: Dossier,
+    slot: str,
+    name: str,
+    content_type: str,
+    stored: StoredObject,
+    settings: Settings,
+) -> FileOut:
+    now = utcnow()
+    file = DossierFile(
+        reference=_reference(),
+        dossier_id=dossier.id,
+        slot=slot,
+        storage_key=stored.key,
+        display_name=name,
+        content_type=content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        created_at=now,
+    )
+    await repository.add(session, file)
+    dossier.updated_at = now
+    dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
+    await session.flush()
+    return _file_out(file)
+
+
+async def attach_finished_upload(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    applicant: Applicant,
+    reference: str,
+    slot: str,
+    filename: str,
+    stored: StoredObject,
+) -> FileOut:
+    """Attach an object uploaded by other means (a finished tus upload) after the same checks
+    as ``add_file``; a refused object is deleted from storage."""
+    try:
+        dossier = await _load_draft(session, applicant, reference)
+        target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+        field = slot_field(target.definition, slot)
+        if field is None:
+            raise _unknown_slot(slot)
+        name = display_name(filename)
+        limit = await file_limit(session, dossier, field, slot, settings)
+        if stored.size > limit:
+            raise FileTooLarge(slot, limit)
+        if stored.size == 0:
+            raise FileRefused(slot, f"Tệp “{name}” rỗng.", f"“{name}” is empty.")
+        head = bytearray()
+        async with await storage.open(stored.key) as stream:
+            async for chunk in stream:
+                head += chunk
+                if len(head) >= HEAD_SIZE:
+                    break
+        content_type = check_content(slot, field, name, bytes(head[:HEAD_SIZE]))
+    except BaseException:
+        await storage.delete(stored.key)
+        raise
+    await _scanned(storage, settings, slot, name, stored.key)
+    return await _attach(session, dossier, slot, name, content_type, stored, settings)
+
+
+async def check_upload(
+    session: AsyncSession,
+    applicant: Applicant,
+    settings: Settings,
+    reference: str,
+    slot: str,
+    length: int,
+) -> None:
+    """Refuse a resumable upload at creation if the slot is unknown or full, or it is too big."""
+    dossier = await _load_draft(session, applicant, reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    field = slot_field(target.definition, slot)
+    if field is None:
+        raise _unknown_slot(slot)
+    limit = await file_limit(session, dossier, field, slot, settings)
+    if length > limit:
+        raise FileTooLarge(slot, limit)
+
+
+async def remove_file(
+    session: AsyncSession, applicant: Applicant, reference: str, file_id: str
+) -> None:
+    """Take a file out of a draft; it leaves storage once the removal has committed."""
+    dossier = await _load_draft(session, applicant, reference)
+    file = next((f for f in dossier.files if f.reference == file_id), None)
+    if file is None:
+        raise FileNotFound()
+    await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
+    await repository.delete_file(session, file)
+    dossier.updated_at = utcnow()
+    await session.flush()
+
+
+async def open_file(
+    session: AsyncSession, storage: FileStorage, applicant: Applicant, file_id: str
+) -> tuple[FileOut, AsyncIterator[bytes]]:
+    """A file of one of the applicant's dossiers, and its content."""
+    file = await repository.file_by_reference(session, file_id)
+    if file is None or not _may_see(applicant, file.dossier):
+        raise FileNotFound()
+    stream = await storage.open(file.storage_key)
+    return _file_out(file), stream
+
+
+# --- Submission ------------------------------------------------------------------------------
+
+
+def _local_day(moment: datetime, settings: Settings) -> str:
+    return moment.astimezone(ZoneInfo(settings.time_zone)).strftime("%y%m%d")
+
+
+def _acknowledgement(dossier: Dossier, settings: Settings) -> tuple[str, str]:
+    submitted = (dossier.submitted_at or utcnow()).astimezone(ZoneInfo(settings.time_zone))
+    link = f"{settings.base_url.rstrip('/')}/ho-so/{dossier.code}"
+    subject = f"Đã nhận hồ sơ {dossier.code} / Dossier {dossier.code} received"
+    body = (
+        f"Kính gửi {dossier.applicant_name},\n\n"
+        f"Cổng dịch vụ công đã nhận hồ sơ trực tuyến của bạn.\n"
+        f"Mã hồ sơ: {dossier.code}\n"
+        f"Thủ tục: {dossier.procedure.name}\n"
+        f"Thời điểm nộp: {submitted:%H:%M %d/%m/%Y}\n"
+        f"Trạng thái: Mới đăng ký. Cơ quan tiếp nhận sẽ kiểm tra hồ sơ và báo cho bạn.\n"
+        f"Theo dõi hồ sơ: {link}\n\n"
+        f"---\n"
+        f"Your online dossier has been received.\n"
+        f"Dossier code: {dossier.code}\n"
+        f"Submitted at: {submitted:%H:%M %d/%m/%Y}\n"
+        f"Status: newly registered. Follow it at {link}\n"
+    )
+    return subject, body
+
+
+async def submit(
+    session: AsyncSession, applicant: Applicant, reference: str, settings: Settings
+) -> DossierOut:
+    """Check every answer, file and the delivery choice; give the dossier its code and status
+    1, and queue the acknowledgement e-mail. DossierInvalid lists every problem at once."""
+    dossier = await _load_draft(session, applicant, reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    problems = _problems(validate(target.definition, _data_with_files(dossier)).errors, "data.")
+    if dossier.agency_id is None:
+        problems.append(
+            Problem("agency", "Hãy chọn cơ quan tiếp nhận", "Choose the receiving agency")
+        )
+    if dossier.delivery is None:
+        problems.append(
+            Problem(
+                "delivery.method",
+                "Hãy chọn cách nhận kết quả",
+                "Choose how to receive the result",
+            )
+        )
+    else:
+        try:
+            _checked_delivery(
+                target,
+                DeliveryIn(
+                    method=Delivery(dossier.delivery),
+                    address=PostalAddress.model_validate(dossier.delivery_address)
+                    if dossier.delivery_address
+                    else None,
+                ),
+            )
+        except DossierInvalid as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DossierInvalid(
+            "Hồ sơ chưa đủ hoặc chưa đúng: hãy sửa các mục được nêu rồi nộp lại.",
+            message_en="The dossier is incomplete or wrong: fix the items listed and submit again.",
+            problems=problems,
+        )
+    assert dossier.agency_id is not None
+    now = utcnow()
+    agency = next(a for a in target.agencies if a.id == dossier.agency_id)
+    number = await repository.next_sequence(session, agency.id, _local_day(now, settings))
+    dossier.code = f"{agency.code}-{_local_day(now, settings)}-{number:04d}"
+    dossier.status = Status.registered
+    dossier.channel = Channel.online
+    dossier.submitted_at = now
+    dossier.updated_at = now
+    dossier.draft_expires_at = None
+    dossier.data = validate(target.definition, _data_with_files(dossier)).cleaned
+    await repository.add_event(
+        session,
+        DossierEvent(
+            dossier_id=dossier.id, at=now, kind=EventKind.submitted, status=Status.registered
+        ),
+    )
+    await session.flush()
+    if dossier.applicant_email:
+        subject, body = _acknowledgement(dossier, settings)
+        await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
+    return await get_dossier(session, applicant, dossier.code)
+
+
+async def withdraw(
+    session: AsyncSession, applicant: Applicant, code: str, reason: str
+) -> DossierOut:
+    """The applicant takes the dossier back (status 7) before there is a result."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON_LENGTH:
+        message = (
+            "Hãy nêu lý do rút hồ sơ."
+            if not reason
+            else f"Lý do dài quá {MAX_REASON_LENGTH} ký tự."
+        )
+        message_en = (
+            "Give the reason for withdrawing."
+            if not reason
+            else f"The reason is longer than {MAX_REASON_LENGTH} characters."
+        )
+        raise InvalidInput(
+            message, message_en=message_en, problems=[Problem("reason", message, message_en)]
+        )
+    dossier = await _load(session, applicant, code)
+    if dossier.status is None:
+        raise DossierNotFound(code)
+    if Status(dossier.status) in FINAL_STATUSES:
+        raise CannotWithdraw(dossier.code)
+    now = utcnow()
+    dossier.status = Status.withdrawn
+    dossier.withdrawn_at = now
+    dossier.withdrawal_reason = reason
+    dossier.updated_at = now
+    await repository.add_event(
+        session,
+        DossierEvent(
+            dossier_id=dossier.id,
+            at=now,
+            kind=EventKind.withdrawn,
+            status=Status.withdrawn,
+            account_id=applicant.account_id,
+            note=reason,
+        ),
+    )
+    await session.flush()
+    return await get_dossier(session, applicant, code)
+
+
+# --- Public lookup ---------------------------------------------------------------------------
+
+_CURRENT_STEP: dict[int, tuple[str, str]] = {
+    Status.registered: (
+        "Chờ cơ quan tiếp nhận kiểm tra hồ sơ",
+        "Waiting for the agency to check it",
+    ),
+    Status.received: ("Đã tiếp nhận, chờ xử lý", "Received, waiting to be processed"),
+    Status.not_accepted: ("Hồ sơ không được tiếp nhận", "Not accepted"),
+    Status.processing: ("Đang thẩm định, xử lý", "Being appraised and processed"),
+    Status.supplement_requested: (
+        "Chờ người nộp bổ sung hồ sơ",
+        "Waiting for the applicant's supplement",
+    ),
+    Status.payment_required: ("Chờ thực hiện nghĩa vụ tài chính", "Waiting for payment"),
+    Status.withdrawn: ("Người nộp đã rút hồ sơ", "Withdrawn by the applicant"),
+    Status.stopped: ("Đã dừng xử lý", "Stopped"),
+    Status.result_ready: ("Đã có kết quả, chờ trả", "Result ready to be returned"),
+    Status.returned: ("Đã trả kết quả", "Result returned"),
+}
+
+
+def _verifies(dossier: Dossier, verifier: str) -> bool:
+    digits = [d for d in (dossier.applicant_phone, dossier.applicant_id_number) if len(d) >= 4]
+    return any(secrets.compare_digest(d[-4:], verifier) for d in digits)
+
+
+async def lookup(
+    session: AsyncSession, code: str, verifier: str, *, client: str
+) -> LookupOut | None:
+    """Status, current step and appointment of a dossier, for anyone who knows its code and the
+    last 4 digits of the applicant's phone or ID. None when they do not match (the same for a
+    wrong code and a wrong verifier). Throttled per client address and per code: raises
+    TooManyLookups. The caller answers a None without raising, so the count is committed.
+    """
+    code, verifier = code.strip().upper(), verifier.strip()
+    for key, limit in (
+        (f"lookup:ip:{client}", LOOKUPS_PER_ADDRESS),
+        (f"lookup:code:{code}", LOOKUPS_PER_CODE),
+    ):
+        wait = await accounts.limit_rate(session, key, limit)
+        if wait is not None:
+            raise TooManyLookups(wait)
+    if not _CODE.fullmatch(code) or not re.fullmatch(r"[0-9]{4}", verifier):
+        return None
+    dossier = await repository.by_code(session, code)
+    if dossier is None or dossier.status is None or not _verifies(dossier, verifier):
+        return None
+    step = _CURRENT_STEP[dossier.status]
+    agency = dossier.agency
+    return LookupOut(
+        code=code,
+        status=status_out(dossier.status),
+        procedure_name=dossier.procedure.name,
+        agency=AgencyBrief(code=agency.code, name=agency.name) if agency else None,
+        current_step=step[0],
+        current_step_en=step[1],
+        submitted_at=dossier.submitted_at,
+        appointment_at=dossier.appointment_at,
+    )
