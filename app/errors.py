@@ -58,6 +58,16 @@ class Conflict(PortalError):
     title_en = "Conflict"
 
 
+class ChangedMeanwhile(Conflict):
+    code = "changed_meanwhile"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Dữ liệu vừa được thay đổi bởi một yêu cầu khác. Vui lòng tải lại và thử lại.",
+            message_en="The data was changed by another request meanwhile. Reload and try again.",
+        )
+
+
 @dataclass
 class ProblemList:
     """Collects problems so a whole input is checked before anything is refused."""

@@ -9,13 +9,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from app import api, web
 from app.api import problems
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import PortalError
+from app.errors import ChangedMeanwhile, PortalError
 from app.storage import storage_from_url
 
 API_DESCRIPTION = """
@@ -83,6 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _is_api(request):
             return problems.portal_error(request, exc)
         return web.error_page(request, exc.status, exc.message, exc.message_en)
+
+    @app.exception_handler(StaleDataError)
+    async def on_concurrent_change(request: Request, exc: StaleDataError) -> Response:
+        # Optimistic locking refused a change made on a state another request changed first.
+        return await on_portal_error(request, ChangedMeanwhile())
 
     @app.exception_handler(RequestValidationError)
     async def on_request_validation_error(

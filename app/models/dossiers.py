@@ -106,6 +106,11 @@ class Dossier(Base):
     appointment_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    # Optimistic locking: two requests that read the same state cannot both change it (a double
+    # submission, a file added while the draft is being submitted); the later one fails.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
 
     procedure: Mapped[Procedure] = relationship(lazy="raise")
     procedure_version: Mapped[ProcedureVersion] = relationship(lazy="raise")
