@@ -74,7 +74,7 @@ async def test_draft_to_submission(
     submitted = await service.submit(db_session, citizen, draft.reference, settings)
     assert submitted.status.code == 1
     assert submitted.code is not None and re.fullmatch(
-        r"000\.01\.99\.H99-\d{6}-0001", submitted.code
+        r"000\.01\.99\.H99-\d{6}-\d{4}", submitted.code
     )
     with pytest.raises(NotADraft):
         await service.submit(db_session, citizen, draft.reference, settings)
