@@ -445,16 +445,13 @@ async def update_draft(
     dossier = await _load_draft(session, applicant, reference)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
     if changes.data:
-        files = _file_slot_keys(target.definition)
         data = dict(dossier.data)
         for key, value in changes.data.items():
-            if key in files:
-                continue
             if value is None:
                 data.pop(key, None)
             else:
                 data[key] = value
-        dossier.data = data
+        dossier.data = _without_files(target.definition, data)
     if changes.agency is not None:
         dossier.agency_id = _choose_agency(target, changes.agency)
     if changes.delivery is not None:
@@ -464,15 +461,26 @@ async def update_draft(
     dossier.updated_at = now
     dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
     await session.flush()
-    return _out(dossier)
+    # Read again: the loaded agency is still the one from before the change.
+    return await get_dossier(session, applicant, dossier.reference)
 
 
-def _file_slot_keys(definition: FormDefinition) -> set[str]:
-    keys = set()
+def _without_files(definition: FormDefinition, data: dict[str, Any]) -> dict[str, Any]:
+    """The answers without file entries, also inside a repeating group's items: a file is
+    attached, never typed in (an entry typed in would name a file that was never checked)."""
+    data = dict(data)
     for field in definition.fields:
         if isinstance(field, FileField):
-            keys.add(field.key)
-    return keys
+            data.pop(field.key, None)
+        elif isinstance(field, GroupField) and isinstance(data.get(field.key), list):
+            inner = {f.key for f in field.fields if isinstance(f, FileField)}
+            data[field.key] = [
+                {k: v for k, v in item.items() if k not in inner}
+                if isinstance(item, dict)
+                else item
+                for item in data[field.key]
+            ]
+    return data
 
 
 def _set_path(data: dict[str, Any], slot: str, value: Any) -> None:
@@ -491,9 +499,9 @@ def _set_path(data: dict[str, Any], slot: str, value: Any) -> None:
     data[match["group"]] = items
 
 
-def _data_with_files(dossier: Dossier) -> dict[str, Any]:
+def _data_with_files(dossier: Dossier, definition: FormDefinition) -> dict[str, Any]:
     """The answers with each file slot filled from the files attached to it."""
-    data = dict(dossier.data)
+    data = _without_files(definition, dossier.data)
     by_slot: dict[str, list[dict[str, Any]]] = {}
     for file in dossier.files:
         by_slot.setdefault(file.slot, []).append(
@@ -515,7 +523,7 @@ async def check_draft(
     """What is still wrong or missing in the draft's answers and files (empty: ready)."""
     dossier = await _load_draft(session, applicant, reference)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
-    return validate(target.definition, _data_with_files(dossier)).errors
+    return validate(target.definition, _data_with_files(dossier, target.definition)).errors
 
 
 async def delete_draft(session: AsyncSession, applicant: Applicant, reference: str) -> None:
@@ -796,7 +804,8 @@ async def submit(
     1, and queue the acknowledgement e-mail. DossierInvalid lists every problem at once."""
     dossier = await _load_draft(session, applicant, reference)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
-    problems = _problems(validate(target.definition, _data_with_files(dossier)).errors, "data.")
+    answers = _data_with_files(dossier, target.definition)
+    problems = _problems(validate(target.definition, answers).errors, "data.")
     if dossier.agency_id is None:
         problems.append(
             Problem("agency", "Hãy chọn cơ quan tiếp nhận", "Choose the receiving agency")
@@ -838,7 +847,7 @@ async def submit(
     dossier.submitted_at = now
     dossier.updated_at = now
     dossier.draft_expires_at = None
-    dossier.data = validate(target.definition, _data_with_files(dossier)).cleaned
+    dossier.data = validate(target.definition, answers).cleaned
     await repository.add_event(
         session,
         DossierEvent(
