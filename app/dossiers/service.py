@@ -295,6 +295,19 @@ async def list_dossiers(
     return Page(items=[DossierSummary(**_summary_fields(d)) for d in rows], next_cursor=next_cursor)
 
 
+async def find_draft(
+    session: AsyncSession, applicant: Applicant, procedure_code: str
+) -> DossierOut | None:
+    """The applicant's draft of the procedure's current version, if there is one."""
+    target = await catalog.filing_target(session, procedure_code)
+    if applicant.account_id is None:
+        return None
+    found = await repository.find_draft(
+        session, applicant.account_id, applicant.enterprise_id, target.version_id
+    )
+    return _out(found) if found is not None else None
+
+
 async def form_of(session: AsyncSession, dossier: DossierOut) -> FilingTarget:
     """The procedure version a draft or dossier was filed against, with its form."""
     found = await repository.by_reference(session, dossier.reference)
@@ -511,6 +524,20 @@ def _data_with_files(dossier: Dossier, definition: FormDefinition) -> dict[str, 
                 "size": file.size,
                 "content_type": file.content_type,
             }
+        )
+    for slot, files in by_slot.items():
+        _set_path(data, slot, files)
+    return data
+
+
+def answers_with_files(dossier: DossierOut) -> dict[str, Any]:
+    """A draft's answers with each file slot filled from its files, as ``check_draft`` and
+    ``submit`` judge them (for a page that shows every answer)."""
+    data = dict(dossier.data)
+    by_slot: dict[str, list[dict[str, Any]]] = {}
+    for file in dossier.files:
+        by_slot.setdefault(file.slot, []).append(
+            {"id": file.id, "name": file.name, "size": file.size, "content_type": file.content_type}
         )
     for slot, files in by_slot.items():
         _set_path(data, slot, files)
