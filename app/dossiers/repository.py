@@ -190,6 +190,18 @@ async def known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     return set(files) | set(uploads)
 
 
+async def unfinished_upload_keys(session: AsyncSession, dossier_ids: Sequence[int]) -> list[str]:
+    """The partial objects of the resumable uploads into these dossiers never finished."""
+    if not dossier_ids:
+        return []
+    keys = await session.scalars(
+        select(Upload.storage_key).where(
+            Upload.dossier_id.in_(dossier_ids), Upload.file_id.is_(None)
+        )
+    )
+    return list(keys)
+
+
 async def upload_by_id(session: AsyncSession, upload_id: str) -> Upload | None:
     found: Upload | None = await session.get(Upload, upload_id, populate_existing=True)
     return found

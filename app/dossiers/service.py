@@ -554,10 +554,12 @@ async def check_draft(
 
 
 async def delete_draft(session: AsyncSession, applicant: Applicant, reference: str) -> None:
-    """Drop a draft; its files leave storage after the deletion commits."""
+    """Drop a draft; its files and unfinished uploads leave storage after the deletion commits."""
     dossier = await _load_draft(session, applicant, reference)
     for file in dossier.files:
         await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
+    for key in await repository.unfinished_upload_keys(session, [dossier.id]):
+        await outbox.enqueue(session, FILE_DELETE, {"key": key, "partial": True})
     await repository.delete_dossier(session, dossier)
     await session.flush()
 

@@ -39,24 +39,32 @@ class CleanupReport:
 
 
 async def delete_stored(storage: FileStorage, payload: dict[str, Any]) -> None:
-    """The outbox deliverer of ``storage.delete`` messages."""
-    await storage.delete(str(payload["key"]))
+    """The outbox deliverer of ``storage.delete`` messages: an object, or with ``partial`` the
+    partial object of an unfinished resumable upload."""
+    if payload.get("partial"):
+        await storage.discard_partial(str(payload["key"]))
+    else:
+        await storage.delete(str(payload["key"]))
 
 
 async def expire_drafts(
     unit_of_work: UnitOfWork, storage: FileStorage, now: datetime | None = None
 ) -> int:
-    """Delete drafts past their expiry, then their files; returns how many drafts went."""
+    """Delete drafts past their expiry, then their files and unfinished uploads; returns how
+    many drafts went."""
     now = now or utcnow()
     count = 0
     while True:
         async with unit_of_work() as session:
             drafts = await repository.expired_drafts(session, now, BATCH)
             keys = [f.storage_key for d in drafts for f in d.files]
+            partials = await repository.unfinished_upload_keys(session, [d.id for d in drafts])
             for draft in drafts:
                 await repository.delete_dossier(session, draft)
         for key in keys:
             await storage.delete(key)
+        for key in partials:
+            await storage.discard_partial(key)
         count += len(drafts)
         if len(drafts) < BATCH:
             return count
