@@ -5,12 +5,14 @@ from __future__ import annotations
 from html import escape
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
+from app.web import urls
 from app.web.i18n import LanguageSwitch, locale_of
 from app.web.routes import router
+from app.web.routes.deps import SignInRequired
 from app.web.security import CsrfProtection
 from app.web.templating import STATIC_DIR, Pages
 
@@ -20,8 +22,14 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.pages = Pages(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_middleware(LanguageSwitch)
     app.add_middleware(CsrfProtection, secret_key=settings.secret_key, refuse=_csrf_refused)
+
+
+async def _sign_in_first(_request: Request, exc: Exception) -> Response:
+    back_to = exc.back_to if isinstance(exc, SignInRequired) else "/"
+    return RedirectResponse(urls.sign_in(back_to), status_code=303)
 
 
 def _csrf_refused(request: Request) -> Response:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 _GROUPING = {"vi": ".", "en": ","}
 _DECIMAL_MARK = {"vi": ",", "en": "."}
@@ -47,10 +48,13 @@ def format_days(days: float | Decimal | int, locale: str = "vi") -> str:
     return format_decimal(days, locale, places=1)
 
 
-def format_date(value: date | str | None) -> str:
-    """A date as ``dd/mm/yyyy`` (the way both locales read dates on these pages)."""
+def format_date(value: date | str | None, zone: str | None = None) -> str:
+    """A date as ``dd/mm/yyyy`` (the way both locales read dates on these pages); a moment
+    is dated in the ``zone`` given."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and zone:
+        value = _aware(value).astimezone(ZoneInfo(zone))
     if isinstance(value, str):
         try:
             parsed = date.fromisoformat(value[:10])
@@ -60,6 +64,20 @@ def format_date(value: date | str | None) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+def format_datetime(value: datetime | None, zone: str = "Asia/Ho_Chi_Minh") -> str:
+    """A moment as ``hh:mm dd/mm/yyyy`` in the portal's time zone (as the standard forms write
+    it)."""
+    if value is None:
+        return ""
+    local = _aware(value).astimezone(ZoneInfo(zone))
+    return f"{local:%H:%M} {format_date(local)}"
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite gives back the stored UTC moments without their zone.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def format_file_size(size: int, locale: str = "vi") -> str:

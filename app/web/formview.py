@@ -1,19 +1,17 @@
-"""A procedure's form on a page: what was posted, the widgets to draw, the answers to check.
+"""A procedure's form on pages: what was posted or saved, the widgets to draw, the answers.
 
 The forms engine (``app.forms``) owns the definition, validation and visibility; this module
-only turns its definition and a page post into things the templates draw, and back.
+only turns its definition, a draft's saved answers and a page post into things the templates
+draw, and back. A draft is filled in one section per page.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from starlette.datastructures import FormData, UploadFile
 
 from app.forms import (
     AddressField,
@@ -42,15 +40,12 @@ from app.forms import (
     resolve_options,
     unflatten_form,
 )
+from app.forms.logic import variables
 from app.web import formatting
 
 ACTION = "_action"
 COUNT_PREFIX = "_count."
 MAX_GROUP_ITEMS = 50
-FILE_KEYS = ("id", "name", "size", "content_type")
-_FILE_PAIR = re.compile(
-    r"(?P<path>.+)\[(?P<index>[0-9]{1,3})\]\.(?P<part>id|name|size|content_type)"
-)
 _ITEM_KEY = re.compile(r"(?P<group>[a-z][a-z0-9_]*)\[(?P<index>[0-9]{1,6})\]\.(?P<rest>.+)")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _MIME_NAMES = {
@@ -76,7 +71,7 @@ def field_id(path: str) -> str:
 
 @dataclass(frozen=True)
 class FileInfo:
-    """An attached file as far as the page knows it: no content is kept."""
+    """A file attached to a draft's slot, as the page lists it."""
 
     id: str
     name: str
@@ -86,42 +81,57 @@ class FileInfo:
 
 @dataclass
 class FormState:
-    """The values of a form as posted (or blank), kept as the page's own name/value pairs."""
+    """The values of a form as the page's own name/value pairs: posted, or saved in a draft."""
 
     pairs: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     action: str = ""
 
     @classmethod
-    def from_form(cls, form: FormData) -> FormState:
-        """Read a page post: values, group counts, the button pressed and the new uploads."""
+    def from_pairs(cls, posted: Iterable[tuple[str, str]]) -> FormState:
+        """Read a page post's text fields: values, group counts and the button pressed."""
         state = cls()
-        uploads: dict[str, list[FileInfo]] = {}
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if value.filename:
-                    uploads.setdefault(name, []).append(
-                        FileInfo(
-                            id=secrets.token_hex(8),
-                            name=value.filename[-255:],
-                            size=value.size or 0,
-                            content_type=value.content_type or "application/octet-stream",
-                        )
-                    )
-            elif name == ACTION:
+        for name, value in posted:
+            if name == ACTION:
                 state.action = value
             elif name.startswith(COUNT_PREFIX):
                 count = value.strip()
                 if count.isascii() and count.isdigit():
                     state.counts[name[len(COUNT_PREFIX) :]] = min(int(count), MAX_GROUP_ITEMS)
-            elif name.startswith("_"):
-                continue
-            else:
+            elif not name.startswith("_"):
                 state.pairs.append((name, value))
-        for path, files in uploads.items():
-            # A new choice of files replaces the files chosen before for that slot.
-            state.set_files(path, files)
         return state
+
+    @classmethod
+    def from_data(cls, definition: FormDefinition, data: Mapping[str, Any]) -> FormState:
+        """The pairs a page would post for saved answers (the inverse of ``data``)."""
+        state = cls()
+        for each in definition.fields:
+            if each.key not in data:
+                continue
+            value = data[each.key]
+            if not isinstance(each, GroupField):
+                state._put(each, each.key, value)
+                continue
+            items = value[:MAX_GROUP_ITEMS] if isinstance(value, list) else []
+            state.counts[each.key] = len(items)
+            for index, item in enumerate(items):
+                for inner in each.fields:
+                    if isinstance(item, Mapping) and inner.key in item:
+                        state._put(inner, f"{each.key}[{index}].{inner.key}", item[inner.key])
+        return state
+
+    def _put(self, each: FieldBase, path: str, value: Any) -> None:
+        if value is None or isinstance(each, FileField):
+            return
+        if isinstance(each, AddressField):
+            if isinstance(value, Mapping):
+                for part in AddressField.PARTS:
+                    if value.get(part) is not None:
+                        self.pairs.append((f"{path}.{part}", _as_text(value[part])))
+            return
+        for one in value if isinstance(value, list) else [value]:
+            self.pairs.append((path, _as_text(one)))
 
     def values(self, name: str) -> list[str]:
         """Every value posted under ``name``."""
@@ -131,42 +141,6 @@ class FormState:
         """The last value posted under ``name``, or an empty string."""
         found = self.values(name)
         return found[-1] if found else ""
-
-    def files(self, path: str) -> list[FileInfo]:
-        """The files attached to a file slot, from the pairs ``path[n].id`` and so on."""
-        parts: dict[int, dict[str, str]] = {}
-        for name, value in self.pairs:
-            match = _FILE_PAIR.fullmatch(name)
-            if match and match["path"] == path:
-                parts.setdefault(int(match["index"]), {})[match["part"]] = value
-        files: list[FileInfo] = []
-        for index in sorted(parts):
-            entry = parts[index]
-            size = entry.get("size", "")
-            files.append(
-                FileInfo(
-                    id=entry.get("id", ""),
-                    name=entry.get("name", ""),
-                    size=int(size) if size.isascii() and size.isdigit() else 0,
-                    content_type=entry.get("content_type", ""),
-                )
-            )
-        return files
-
-    def set_files(self, path: str, files: Sequence[FileInfo]) -> None:
-        """Replace the files of a slot."""
-        self.clear_files(path)
-        for index, info in enumerate(files):
-            for part in FILE_KEYS:
-                self.pairs.append((f"{path}[{index}].{part}", str(getattr(info, part))))
-
-    def clear_files(self, path: str) -> None:
-        """Forget the files of a slot."""
-        self.pairs = [
-            (k, v)
-            for k, v in self.pairs
-            if not ((m := _FILE_PAIR.fullmatch(k)) and m["path"] == path)
-        ]
 
     def count(self, group: GroupField) -> int:
         """How many items of a group the page shows."""
@@ -229,33 +203,16 @@ class FormState:
             data[top.key] = items
         return data
 
-    def hidden_inputs(self) -> list[tuple[str, str]]:
-        """Everything needed to post the same answers again (from the answers page)."""
-        counts = [(f"{COUNT_PREFIX}{k}", str(v)) for k, v in sorted(self.counts.items())]
-        return [*self.pairs, *counts]
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _group_of(name: str) -> str | None:
     match = _ITEM_KEY.fullmatch(name)
     return match["group"] if match else None
-
-
-def upload_limits(definition: FormDefinition) -> tuple[int, int]:
-    """The most files and the most bytes a post of this form may carry."""
-    files = 0
-    size = 1024 * 1024
-    for top in definition.fields:
-        inner: Sequence[FieldBase] = top.fields if isinstance(top, GroupField) else [top]
-        repeat = (
-            min(top.max_items or MAX_GROUP_ITEMS, MAX_GROUP_ITEMS)
-            if isinstance(top, GroupField)
-            else 1
-        )
-        for each in inner:
-            if isinstance(each, FileField):
-                files += each.max_files * repeat
-                size += int((each.max_size_mb or 20) * 1024 * 1024) * each.max_files * repeat
-    return max(files, 1), size
 
 
 # --- What the page draws --------------------------------------------------------------------
@@ -376,28 +333,38 @@ class _Builder:
         state: FormState,
         errors: Sequence[FieldError],
         locale: str,
+        files: Mapping[str, Sequence[FileInfo]],
+        shown: set[str] | None,
     ) -> None:
         self.definition = definition
         self.state = state
         self.locale = locale
         self.errors = list(errors)
+        self.files = files
+        self.shown = shown
+        self.page_keys: set[str] = set()
         self.by_path: dict[str, Widget] = {}
         self.anchors: dict[str, str] = {}
 
     def text(self, value: Any) -> str:
         return str(value.get(self.locale)) if value is not None else ""
 
-    def build(self) -> FormView:
-        sections = [
-            SectionView(
-                key=section.key,
-                id=field_id("section-" + section.key),
-                title=self.text(section.title),
-                hint=self.text(section.help),
-                widgets=[self.widget(f, f.key, None, "") for f in section.fields],
+    def build(self, section_key: str | None) -> FormView:
+        sections: list[SectionView] = []
+        for section in self.definition.sections:
+            if section_key is not None and section.key != section_key:
+                continue
+            self.page_keys = {f.key for f in section.fields}
+            widgets = [self.widget(f, f.key, None, "") for f in section.fields]
+            sections.append(
+                SectionView(
+                    key=section.key,
+                    id=field_id("section-" + section.key),
+                    title=self.text(section.title),
+                    hint=self.text(section.help),
+                    widgets=[w for w in widgets if w is not None],
+                )
             )
-            for section in self.definition.sections
-        ]
         links: list[ErrorLink] = []
         for error in self.errors:
             message = error.message(self.locale)
@@ -432,10 +399,21 @@ class _Builder:
             return None
         return describe_condition(each.visible_if, scope, self.definition, self.locale)
 
+    def judged_on_page(self, each: FieldBase, group: GroupField | None) -> bool:
+        """Whether the answers a field's condition reads are all on this page."""
+        local = self.page_keys | {f.key for f in group.fields} if group else self.page_keys
+        return {root_key(name) for name in variables(each.visible_if)} <= local
+
     def widget(
         self, each: FieldBase, path: str, group: GroupField | None, scope_prefix: str
-    ) -> Widget:
+    ) -> Widget | None:
         scope: list[FieldBase] = [*(group.fields if group else []), *self.definition.fields]
+        conditional = each.visible_if is not None
+        if conditional and self.shown is not None and not self.judged_on_page(each, group):
+            # It depends on answers given on another page: judged here, with those answers.
+            if path not in self.shown:
+                return None
+            conditional = False
         common: dict[str, Any] = {
             "type": each.type,
             "name": path,
@@ -443,10 +421,8 @@ class _Builder:
             "label": self.text(each.label),
             "hint": self.text(each.help),
             "required": each.required,
-            "condition": self.condition(each, scope),
-            "visible_if": json.dumps(each.visible_if, ensure_ascii=False)
-            if each.visible_if is not None
-            else "",
+            "condition": self.condition(each, scope) if conditional else None,
+            "visible_if": json.dumps(each.visible_if, ensure_ascii=False) if conditional else "",
         }
         widget: Widget
         if isinstance(each, GroupField):
@@ -465,10 +441,9 @@ class _Builder:
                 multiple=each.max_files > 1,
                 max_files=each.max_files,
                 max_size_mb=each.max_size_mb,
-                files=self.state.files(path),
+                files=list(self.files.get(path, [])),
                 **common,
             )
-            widget.refresh_action = f"clear:{path}"
         elif isinstance(each, RadioField | CheckboxField):
             chosen = self.state.values(path)
             options = resolve_options(self.definition, each)
@@ -604,7 +579,7 @@ class _Builder:
                     id=field_id(item_path),
                     legend=f"{noun} {index + 1}" if noun else f"{index + 1}",
                     scope=f"{item_path}.",
-                    widgets=widgets,
+                    widgets=[w for w in widgets if w is not None],
                     remove_action=f"remove:{path}:{index}",
                 )
             )
@@ -615,7 +590,9 @@ class _Builder:
         for item in widget.items:
             # An error about a whole item (``members[1]``) is shown on the group.
             self.by_path[f"{path}[{item.index}]"] = widget
-            self.anchors[f"{path}[{item.index}]"] = item.widgets[0].anchor
+            self.anchors[f"{path}[{item.index}]"] = (
+                item.widgets[0].anchor if item.widgets else widget.anchor
+            )
         return widget
 
 
@@ -628,14 +605,29 @@ def _parent_path(path: str) -> str:
     return ""
 
 
+def root_key(path: str) -> str:
+    """The top-level field of a value path: ``co_owners[1].name`` -> ``co_owners``."""
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
 def build_form_view(
     definition: FormDefinition,
     state: FormState,
     errors: Sequence[FieldError],
     locale: str,
+    *,
+    section: str | None = None,
+    files: Mapping[str, Sequence[FileInfo]] | None = None,
+    shown: set[str] | None = None,
 ) -> FormView:
-    """The widgets of the form with the posted values and the errors placed on them."""
-    return _Builder(definition, state, errors, locale).build()
+    """The widgets of the form (or of one ``section``, a page of a draft) with the values,
+    the files attached to each slot and the errors placed on them.
+
+    ``shown`` is the set of visible paths (``app.forms.visible_fields``) for the answers saved
+    so far: a field whose condition reads answers of another page is drawn, without its
+    condition, only if it is shown; otherwise the page's script judges the condition.
+    """
+    return _Builder(definition, state, errors, locale, files or {}, shown).build(section)
 
 
 def describe_condition(
@@ -692,28 +684,49 @@ class AnswerRow:
     anchor: str
     items: list[tuple[str, list[AnswerRow]]] = field(default_factory=list)
     multiline: bool = False
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
 class AnswerSection:
+    key: str
+    number: int
     title: str
     rows: list[AnswerRow]
 
 
 def build_answers(
-    definition: FormDefinition, cleaned: Mapping[str, Any], locale: str
+    definition: FormDefinition,
+    cleaned: Mapping[str, Any],
+    locale: str,
+    errors: Sequence[FieldError] = (),
 ) -> list[AnswerSection]:
-    """Each visible answer in words: labels, option names, money, dates, addresses, files."""
+    """Each visible answer in words: labels, option names, money, dates, addresses, files;
+    with ``errors``, also each answer still missing or wrong, with what is wrong with it.
+    Sections are numbered from 1, as the pages of a draft are."""
+    problems: dict[str, list[str]] = {}
+    for error in errors:
+        problems.setdefault(root_key(error.path), []).append(error.message(locale))
     sections: list[AnswerSection] = []
-    for section in definition.sections:
-        rows = [
-            _answer(definition, each, cleaned[each.key], each.key, locale)
-            for each in section.fields
-            if each.key in cleaned
-        ]
+    for number, section in enumerate(definition.sections, start=1):
+        rows: list[AnswerRow] = []
+        for each in section.fields:
+            if each.key in cleaned:
+                row = _answer(definition, each, cleaned[each.key], each.key, locale)
+            elif each.key in problems:
+                row = AnswerRow(label=each.label.get(locale), lines=[], anchor=_anchor(each))
+            else:
+                continue
+            row.errors = problems.get(each.key, [])
+            rows.append(row)
         if rows:
-            sections.append(AnswerSection(title=section.title.get(locale), rows=rows))
+            sections.append(AnswerSection(section.key, number, section.title.get(locale), rows))
     return sections
+
+
+def _anchor(each: FieldBase, path: str | None = None) -> str:
+    path = path or each.key
+    return field_id(f"{path}.province" if isinstance(each, AddressField) else path)
 
 
 def _answer(
@@ -731,13 +744,10 @@ def _answer(
             ]
             items.append((f"{noun} {index + 1}" if noun else f"{index + 1}", inner_rows))
         return AnswerRow(label=label, lines=[], anchor=field_id(path), items=items)
-    anchor = field_id(path)
-    if isinstance(each, AddressField):
-        anchor = field_id(f"{path}.province")
     return AnswerRow(
         label=label,
         lines=answer_lines(definition, each, value, locale),
-        anchor=anchor,
+        anchor=_anchor(each, path),
         multiline=isinstance(each, TextareaField),
     )
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.config import Settings
-from app.web import formatting
+from app.web import formatting, urls
 from app.web.i18n import LOCALES, load_translations, locale_of, switch_url
 from app.web.security import (
     CSRF_COOKIE,
@@ -39,7 +39,7 @@ def _static_versions() -> dict[str, str]:
 
 
 def _environment(
-    locale: str, translations: Translations, versions: Mapping[str, str]
+    locale: str, translations: Translations, versions: Mapping[str, str], time_zone: str
 ) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -56,7 +56,8 @@ def _environment(
         decimal=partial(formatting.format_decimal, locale=locale),
         money=partial(formatting.format_money, locale=locale),
         days=partial(formatting.format_days, locale=locale),
-        date=formatting.format_date,
+        date=partial(formatting.format_date, zone=time_zone),
+        datetime=partial(formatting.format_datetime, zone=time_zone),
         file_size=partial(formatting.format_file_size, locale=locale),
     )
 
@@ -64,7 +65,7 @@ def _environment(
         version = versions.get(name)
         return f"/static/{name}?v={version}" if version else f"/static/{name}"
 
-    env.globals.update(locale=locale, static=static)
+    env.globals.update(locale=locale, static=static, **urls.TEMPLATE_GLOBALS)
     return env
 
 
@@ -77,7 +78,8 @@ class Pages:
         self.translations = load_translations()
         versions = _static_versions()
         self.environments = {
-            locale: _environment(locale, self.translations[locale], versions) for locale in LOCALES
+            locale: _environment(locale, self.translations[locale], versions, settings.time_zone)
+            for locale in LOCALES
         }
 
     def locale(self, request: Request) -> str:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
-from tests.web.permit import FORM_URL
+from tests.web.permit import START_URL
 from tests.web.web_html import parse, visible_text
 
 VI = {"Cookie": "lang=vi"}
@@ -194,14 +194,17 @@ async def test_a_token_without_its_cookie_is_refused(client: httpx.AsyncClient) 
     assert response.status_code == 400
 
 
-async def test_the_procedure_form_needs_the_token_too(client: httpx.AsyncClient) -> None:
-    url = FORM_URL
+async def test_a_draft_page_needs_the_token_too(client: httpx.AsyncClient) -> None:
+    await _post(client, "/dang-ky/cong-dan", CITIZEN)
+    started = await _post(client, START_URL, {})
+    url = started.headers["location"]
+    # A draft's page posts multipart/form-data: the token is its first part.
     files = [("_none", ("", b"", "application/octet-stream"))]
-    refused = await client.post(url, data={"_action": "check"}, files=files)
+    refused = await client.post(url, data={"_action": "save"}, files=files)
     assert refused.status_code == 400
     token = await _token(client, url)
-    accepted = await client.post(url, data={CSRF_FIELD: token, "_action": "check"}, files=files)
-    assert accepted.status_code == 200
+    accepted = await client.post(url, data={CSRF_FIELD: token, "_action": "save"}, files=files)
+    assert accepted.status_code == 303
 
 
 async def test_the_english_refusal(client: httpx.AsyncClient) -> None:

@@ -1,11 +1,13 @@
-"""Page tests: the same fixtures as the rest (tests/conftest.py), plus language helpers."""
+"""Page tests: the same fixtures as the rest (tests/conftest.py), plus language helpers and a
+signed-in citizen with a draft of the building permit."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
-
-VI = {"Cookie": "lang=vi"}
-EN = {"Cookie": "lang=en"}
+from people import Person, browse_as, make_person, post_form
+from permit import START_URL
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @pytest.fixture(params=["vi", "en"])
@@ -13,3 +15,21 @@ def lang(request: pytest.FixtureRequest) -> str:
     """Each page test that takes it runs once per language."""
     value: str = request.param
     return value
+
+
+@pytest.fixture
+async def citizen(client: httpx.AsyncClient, db_session: AsyncSession) -> Person:
+    """A citizen, signed in on the client (in Vietnamese)."""
+    person = await make_person(db_session)
+    browse_as(client, person)
+    return person
+
+
+@pytest.fixture
+async def permit_draft(client: httpx.AsyncClient, citizen: Person) -> str:
+    """The reference of the citizen's new draft of the building permit."""
+    response = await post_form(client, START_URL, [])
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/ho-so/nhap/") and location.endswith("?trang=1")
+    return location.removeprefix("/ho-so/nhap/").removesuffix("?trang=1")

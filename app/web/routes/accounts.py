@@ -7,11 +7,9 @@ row that throttling counts.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.requests import ClientDisconnect
 
 from app.accounts import service as accounts
 from app.accounts.errors import (
@@ -23,36 +21,25 @@ from app.accounts.errors import (
 )
 from app.accounts.schemas import CitizenSignUp, EnterpriseSignUp, SignedIn
 from app.config import Settings
-from app.errors import InvalidInput, Problem
+from app.errors import Problem
 from app.web.formview import ErrorLink
-from app.web.routes.deps import CurrentAccount, PagesDep, Session, SettingsDep
+from app.web.routes.deps import (
+    CurrentAccount,
+    PagesDep,
+    Session,
+    SettingsDep,
+    SignInRequired,
+    read_form,
+)
 from app.web.security import SESSION_COOKIE, delete_cookie, session_token, set_cookie, sign
 from app.web.templating import Pages
 
 router = APIRouter()
 
 ACCOUNT_URL = "/tai-khoan"
-SIGN_IN_URL = "/dang-nhap"
 SIGN_UP_KINDS = {"cong-dan": "citizen", "doanh-nghiep": "enterprise"}
 CITIZEN_FIELDS = ("full_name", "email", "phone", "citizen_id", "password", "password_confirm")
 ENTERPRISE_FIELDS = ("tax_code", "enterprise_name", "enterprise_address", *CITIZEN_FIELDS)
-MAX_FIELDS = 30
-MAX_PART_SIZE = 16 * 1024
-
-
-async def _read_form(request: Request) -> dict[str, str]:
-    try:
-        async with request.form(
-            max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE
-        ) as form:
-            return {k: v for k, v in form.items() if isinstance(v, str)}
-    except ClientDisconnect:
-        raise
-    except Exception as exc:
-        raise InvalidInput(
-            "Không đọc được dữ liệu biểu mẫu gửi lên.",
-            message_en="The form data could not be read.",
-        ) from exc
 
 
 def _safe_next(value: str | None) -> str:
@@ -149,7 +136,7 @@ async def sign_up(
     """Create the account, sign it in and show it; or the form again with its errors."""
     if kind not in SIGN_UP_KINDS:
         return RedirectResponse("/dang-ky", status_code=303)
-    data = await _read_form(request)
+    data = await read_form(request)
     which = SIGN_UP_KINDS[kind]
     try:
         if which == "citizen":
@@ -213,7 +200,7 @@ async def sign_in(
     request: Request, session: Session, pages: PagesDep, settings: SettingsDep
 ) -> Response:
     """Check the email and password and start a new session; refused when throttled."""
-    data = await _read_form(request)
+    data = await read_form(request)
     email = data.get("email", "").strip()
     next_url = _safe_next(data.get("next"))
     problems: list[Problem] = []
@@ -263,9 +250,7 @@ async def sign_out(request: Request, session: Session, settings: SettingsDep) ->
 async def my_account(request: Request, pages: PagesDep, account: CurrentAccount) -> Response:
     """The signed-in account and, for enterprise staff, their enterprise."""
     if account is None:
-        return RedirectResponse(
-            f"{SIGN_IN_URL}?next={quote(ACCOUNT_URL, safe='')}", status_code=303
-        )
+        raise SignInRequired(ACCOUNT_URL)
     context: dict[str, Any] = {"account": account}
     return pages.render(request, "pages/account.html", context)
 
@@ -302,7 +287,7 @@ async def forgot_password(
     request: Request, session: Session, pages: PagesDep, settings: SettingsDep
 ) -> HTMLResponse:
     """E-mail a reset link if the account exists; the answer is the same either way."""
-    data = await _read_form(request)
+    data = await read_form(request)
     email = data.get("email", "").strip()
     if not email:
         problem = Problem("email", "Vui lòng nhập địa chỉ thư điện tử", "Enter your email address")
@@ -366,7 +351,7 @@ async def reset_password(
     request: Request, token: str, session: Session, pages: PagesDep, settings: SettingsDep
 ) -> Response:
     """Set the new password, end every session of the account and sign this browser in."""
-    data = await _read_form(request)
+    data = await read_form(request)
     try:
         signed = await accounts.reset_password(
             session,

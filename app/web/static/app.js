@@ -1,7 +1,10 @@
 /* Progressive enhancement only: every page works without this file.
    - the error summary takes focus, and its links focus the field they name;
    - the commune list follows the chosen province (no "update" button press needed);
-   - fields with a condition (visible_if) show and hide as answers change. */
+   - fields with a condition (visible_if) show and hide as answers change;
+   - files chosen on a draft's page go up at once by the resumable upload API (tus-upload.js),
+     with a progress bar, and the page's list of files is refreshed;
+   - a "copy" button next to a dossier's code. */
 (function () {
   "use strict";
 
@@ -161,10 +164,124 @@
     update();
   }
 
+  /* Files uploaded as soon as they are chosen ------------------------------------------- */
+  var CHUNK_SIZE = 5 * 1024 * 1024;
+
+  function refreshFileList(input) {
+    // The page again, for its list of this slot's files; what is typed elsewhere stays.
+    return fetch(location.pathname + location.search, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" }
+    })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(input.id + "-files");
+        var current = document.getElementById(input.id + "-files");
+        if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+      });
+  }
+
+  function uploadRow(status, file) {
+    var row = document.createElement("p");
+    row.className = "upload-row";
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", file.name);
+    var percent = document.createElement("span");
+    percent.className = "upload-percent";
+    percent.textContent = "0%";
+    row.appendChild(name);
+    row.appendChild(bar);
+    row.appendChild(percent);
+    status.appendChild(row);
+    return {
+      row: row,
+      show: function (sent, total) {
+        var value = total ? Math.floor((sent * 100) / total) : 100;
+        bar.value = value;
+        percent.textContent = value + "%";
+      }
+    };
+  }
+
+  function uploadChosen(form, input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    if (!files.length) return;
+    var status = document.getElementById(input.id + "-upload");
+    status.textContent = "";
+    status.hidden = false;
+    input.disabled = true;
+    var chain = Promise.resolve();
+    files.forEach(function (file) {
+      var progress = uploadRow(status, file);
+      chain = chain.then(function () {
+        return window.MotcuaTus.upload(file, {
+          endpoint: form.getAttribute("data-upload-endpoint"),
+          metadata: {
+            dossier: form.getAttribute("data-dossier"),
+            slot: input.getAttribute("data-upload-slot"),
+            filename: file.name
+          },
+          chunkSize: CHUNK_SIZE,
+          onProgress: progress.show
+        }).then(function () {
+          progress.show(1, 1);
+        }, function (error) {
+          var message = document.createElement("span");
+          message.className = "error-message";
+          message.textContent = file.name + ": " + ((error && error.message) || "");
+          progress.row.appendChild(message);
+          progress.row.classList.add("upload-failed");
+        });
+      });
+    });
+    chain
+      .then(function () { return refreshFileList(input); })
+      .catch(function () { /* the list shows again on the next page load */ })
+      .then(function () {
+        input.value = "";
+        input.disabled = false;
+      });
+  }
+
+  function initUploads() {
+    var form = document.querySelector("form[data-dossier]");
+    if (!form || !window.MotcuaTus || !window.fetch || !window.DOMParser) return;
+    var inputs = form.querySelectorAll("input[type='file'][data-upload-slot]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      var button = form.querySelector("[data-upload-button='" + input.id + "']");
+      if (button) button.hidden = true;
+      input.addEventListener("change", function () { uploadChosen(form, input); });
+    });
+  }
+
+  /* Copy a dossier's code -------------------------------------------------------------- */
+  function initCopyButtons() {
+    if (!navigator.clipboard) return;
+    var buttons = document.querySelectorAll("[data-copy]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          button.textContent = button.getAttribute("data-copied");
+        });
+      });
+    });
+  }
+
   function init() {
     initErrorSummary();
     initAddresses();
     initConditions();
+    initUploads();
+    initCopyButtons();
   }
 
   if (document.readyState === "loading") {

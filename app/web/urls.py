@@ -1,0 +1,75 @@
+"""The addresses of the filing pages, in one place for the routes and the templates."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+MY_DOSSIERS = "/ho-so-cua-toi"
+LOOKUP = "/tra-cuu-ho-so"
+SIGN_IN = "/dang-nhap"
+
+
+def sign_in(back_to: str) -> str:
+    """Sign in, then come back to ``back_to``."""
+    return f"{SIGN_IN}?next={quote(back_to, safe='')}"
+
+
+def procedure(procedure_code: str) -> str:
+    return f"/thu-tuc/{quote(procedure_code)}"
+
+
+def start(procedure_code: str) -> str:
+    """Where filing a procedure starts (the button of its page)."""
+    return f"{procedure(procedure_code)}/nop-ho-so"
+
+
+def draft(reference: str, page: int = 1) -> str:
+    """One page (a form section) of a draft."""
+    return f"/ho-so/nhap/{quote(reference)}?trang={page}"
+
+
+def draft_action(reference: str) -> str:
+    """A draft's own address, below which its other pages are."""
+    return f"/ho-so/nhap/{quote(reference)}"
+
+
+def agency(reference: str) -> str:
+    return f"{draft_action(reference)}/co-quan"
+
+
+def delivery(reference: str) -> str:
+    return f"{draft_action(reference)}/nhan-ket-qua"
+
+
+def check(reference: str) -> str:
+    return f"{draft_action(reference)}/kiem-tra"
+
+
+def delete(reference: str) -> str:
+    return f"{draft_action(reference)}/xoa"
+
+
+def dossier(code: str) -> str:
+    return f"/ho-so/{quote(code)}"
+
+
+def submitted(code: str) -> str:
+    return f"{dossier(code)}/da-nop"
+
+
+def withdraw(code: str) -> str:
+    return f"{dossier(code)}/rut"
+
+
+def file(file_id: str) -> str:
+    return f"/ho-so/tep/{quote(file_id)}"
+
+
+# Names the templates call the functions by.
+TEMPLATE_GLOBALS = {
+    "start_url": start,
+    "draft_url": draft,
+    "delete_draft_url": delete,
+    "dossier_url": dossier,
+    "file_url": file,
+}
