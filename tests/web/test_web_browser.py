@@ -1,6 +1,6 @@
-"""The pages in a real browser (Debian's Chromium through Playwright): search, the form with
-and without JavaScript, a phone's width, the language switch and axe-core's accessibility rules.
-"""
+"""The pages in a real browser (Debian's Chromium through Playwright): search, a draft's pages
+with and without JavaScript, a phone's width, the language switch and axe-core's accessibility
+rules. The whole filing, with uploads, is in test_filing_browser.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from permit import FORM_URL, LAO_CAI, PERMIT, PHUONG_LAO_CAI, planned_start
+from browsing import sign_up, start_draft
+from permit import LAO_CAI, PERMIT, PHUONG_LAO_CAI
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
 PERMIT_NAME = "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ"
@@ -35,45 +36,31 @@ def page(context: BrowserContext) -> Page:
     return context.new_page()
 
 
-def fill_permit(page: Page, *, javascript: bool) -> None:
-    """Answer the building permit form the way a person would."""
+def continue_(page: Page) -> None:
+    page.locator("button.button[value='continue']").click()
+    page.wait_for_load_state()
+
+
+def page_of(first_page: str, number: int) -> str:
+    return first_page.replace("?trang=1", f"?trang={number}")
+
+
+def fill_owner(page: Page, *, javascript: bool) -> None:
+    """Page 1 of the building permit, the way a person would answer it."""
     page.fill("#f-owner_full_name", "Nguyễn Văn An")
     page.fill("#f-owner_citizen_id", "001099012345")
-    for address in ("owner_address", "site_address"):
-        page.select_option(f"#f-{address}-province", LAO_CAI)
-        if not javascript:
-            page.click(f"button[value='refresh:{address}']")
-        expect(
-            page.locator(f"#f-{address}-commune option[value='{PHUONG_LAO_CAI}']")
-        ).to_have_count(1)
-        page.select_option(f"#f-{address}-commune", PHUONG_LAO_CAI)
-        page.fill(f"#f-{address}-street", "Số 12 đường Hoàng Liên")
+    page.select_option("#f-owner_address-province", LAO_CAI)
+    if not javascript:
+        page.click("button[value='refresh:owner_address']")
+    expect(
+        page.locator(f"#f-owner_address-commune option[value='{PHUONG_LAO_CAI}']")
+    ).to_have_count(1)
+    page.select_option("#f-owner_address-commune", PHUONG_LAO_CAI)
+    page.fill("#f-owner_address-street", "Số 12 đường Hoàng Liên")
     page.fill("#f-owner_phone", "0912345678")
     page.check("#f-has_co_owners-2")
     page.fill("#f-co_owners-0-co_owner_name", "Trần Thị Bình")
     page.fill("#f-co_owners-0-co_owner_citizen_id", "015199054321")
-    page.fill("#f-land_certificate_serial", "CS 123456")
-    page.fill("#f-map_sheet_number", "12")
-    page.fill("#f-parcel_number", "345")
-    page.fill("#f-plot_area", "120,5")
-    page.fill("#f-building_footprint", "80")
-    page.fill("#f-floors", "3")
-    page.fill("#f-total_floor_area", "240")
-    page.fill("#f-building_height", "11,5")
-    page.check("#f-has_basement")
-    page.fill("#f-designer_name", "Công ty TNHH Thiết kế Sa Pa")
-    page.fill("#f-estimated_cost", "1.500.000.000")
-    page.fill("#f-planned_start", planned_start().strftime("%d/%m/%Y"))
-    page.fill("#f-duration_months", "8")
-    page.check("#f-has_adjacent_buildings")
-    page.set_input_files("#f-land_title_file", files=[PDF])
-    page.set_input_files("#f-drawings_file", files=[PDF, PDF_2])
-    page.check("#f-declaration_consent")
-
-
-def continue_(page: Page) -> None:
-    page.locator("button.button[value='check']").click()
-    page.wait_for_load_state()
 
 
 def test_search_from_the_home_page_and_open_a_procedure(page: Page, live_server: str) -> None:
@@ -85,13 +72,16 @@ def test_search_from_the_home_page_and_open_a_procedure(page: Page, live_server:
     page.get_by_role("link", name=PERMIT_NAME).click()
     expect(page.locator("h1")).to_have_text(PERMIT_NAME)
     page.get_by_role("button", name="Nộp hồ sơ").first.click()
-    expect(page.locator("h1")).to_have_text("Điền tờ khai")
+    # Filing needs an account: sign in first, then back to filing.
+    expect(page.locator("h1")).to_have_text("Đăng nhập")
+    assert page.url.endswith(f"/dang-nhap?next=%2Fthu-tuc%2F{PERMIT}%2Fnop-ho-so")
 
 
-def test_form_errors_are_summarised_and_their_links_focus_the_field(
+def test_page_errors_are_summarised_and_their_links_focus_the_field(
     page: Page, live_server: str
 ) -> None:
-    page.goto(live_server + FORM_URL)
+    sign_up(page, live_server)
+    start_draft(page, live_server, PERMIT)
     page.fill("#f-owner_full_name", "Nguyễn Văn An")
     page.fill("#f-owner_citizen_id", "12345")
     continue_(page)
@@ -109,13 +99,8 @@ def test_form_errors_are_summarised_and_their_links_focus_the_field(
 
 
 def test_conditional_fields_follow_the_answers(page: Page, live_server: str) -> None:
-    page.goto(live_server + FORM_URL)
-    basement = page.locator("#f-basement_area-group")
-    expect(basement).to_be_hidden()
-    page.check("#f-has_basement-2")
-    expect(basement).to_be_visible()
-    page.check("#f-has_basement")
-    expect(basement).to_be_hidden()
+    sign_up(page, live_server)
+    first = start_draft(page, live_server, PERMIT)
     expect(page.locator("#f-co_owners-group")).to_be_hidden()
     page.check("#f-has_co_owners-2")
     expect(page.locator("#f-co_owners-group")).to_be_visible()
@@ -125,33 +110,25 @@ def test_conditional_fields_follow_the_answers(page: Page, live_server: str) -> 
     expect(
         page.locator(f"#f-owner_address-commune option[value='{PHUONG_LAO_CAI}']")
     ).to_have_count(1)
+    page.goto(page_of(first, 3))
+    basement = page.locator("#f-basement_area-group")
+    expect(basement).to_be_hidden()
+    page.check("#f-has_basement-2")
+    expect(basement).to_be_visible()
+    page.check("#f-has_basement")
+    expect(basement).to_be_hidden()
 
 
-def test_a_correct_form_shows_the_answers_to_check(page: Page, live_server: str) -> None:
-    page.goto(live_server + FORM_URL)
-    fill_permit(page, javascript=True)
-    continue_(page)
-    expect(page.locator("h1")).to_have_text("Kiểm tra câu trả lời")
-    body = page.locator("main")
-    expect(body).to_contain_text("1.500.000.000 đ")
-    expect(body).to_contain_text("Số 12 đường Hoàng Liên, Phường Lào Cai, Tỉnh Lào Cai")
-    expect(body).to_contain_text("mat-dung.pdf")
-    expect(body).to_contain_text("Để nộp hồ sơ, bạn cần đăng nhập")
-    page.screenshot(path=str(SCREENSHOTS / "answers.png"), full_page=True)
-    page.get_by_role("button", name="Thay đổi Số điện thoại").click()
-    expect(page.locator("#f-owner_phone")).to_have_value("0912345678")
-    assert page.url.endswith("#f-owner_phone")
-
-
-def test_the_form_works_without_javascript(browser: Browser, live_server: str) -> None:
+def test_a_draft_works_without_javascript(browser: Browser, live_server: str) -> None:
     context = browser.new_context(java_script_enabled=False, locale="vi-VN")
     try:
         page = context.new_page()
-        page.goto(live_server + FORM_URL)
+        sign_up(page, live_server)
+        first = start_draft(page, live_server, PERMIT)
         # Every conditional field is shown, with the answer it applies to.
-        expect(page.locator("#f-basement_area")).to_be_visible()
-        expect(page.locator("#f-basement_area-condition")).to_have_text(
-            "Chỉ điền nếu câu trả lời cho “Có tầng hầm?” là “Có”."
+        expect(page.locator("#f-co_owners-0-co_owner_name")).to_be_visible()
+        expect(page.locator("#f-co_owners-condition")).to_have_text(
+            "Chỉ điền nếu câu trả lời cho “Thửa đất có người cùng sử dụng, cùng sở hữu?” là “Có”."
         )
         # Enter in a text field presses "continue", not another button of the form.
         page.fill("#f-owner_full_name", "Nguyễn Văn An")
@@ -159,7 +136,7 @@ def test_the_form_works_without_javascript(browser: Browser, live_server: str) -
         page.wait_for_load_state()
         expect(page.locator(".error-summary")).to_be_visible()
         expect(page.locator("#f-owner_full_name")).to_have_value("Nguyễn Văn An")
-        fill_permit(page, javascript=False)
+        fill_owner(page, javascript=False)
         page.click("#f-co_owners-add")
         page.wait_for_load_state()
         expect(page.locator("#f-co_owners-1-co_owner_name")).to_be_visible()
@@ -167,16 +144,25 @@ def test_the_form_works_without_javascript(browser: Browser, live_server: str) -
         page.click("button[value='remove:co_owners:1']")
         page.wait_for_load_state()
         expect(page.locator("#f-co_owners-1-co_owner_name")).to_have_count(0)
-        # The files chosen before are remembered by name; the browser cannot keep the input.
-        expect(page.locator("#f-drawings_file-files")).to_contain_text("mat-dung.pdf")
         continue_(page)
-        expect(page.locator("h1")).to_have_text("Kiểm tra câu trả lời")
-        expect(page.locator("main")).to_contain_text("Trần Thị Bình")
+        assert page.url == page_of(first, 2)
+        # Files go with the page's form: two slots at once.
+        page.goto(page_of(first, 4))
+        page.set_input_files("#f-land_title_file", files=[PDF])
+        page.set_input_files("#f-drawings_file", files=[PDF, PDF_2])
+        page.click("button[data-upload-button='f-drawings_file']")
+        page.wait_for_load_state()
+        expect(page.locator("#f-land_title_file-files")).to_contain_text("so-do.pdf")
+        expect(page.locator("#f-drawings_file-files")).to_contain_text("mat-dung.pdf")
+        page.get_by_role("button", name="Xoá mat-dung.pdf").click()
+        page.wait_for_load_state()
+        expect(page.locator("#f-drawings_file-files")).not_to_contain_text("mat-dung.pdf")
+        expect(page.locator("#f-drawings_file-files")).to_contain_text("so-do.pdf")
     finally:
         context.close()
 
 
-PHONE_PAGES = ["/", "/thu-tuc?q=giay+phep", f"/thu-tuc/{PERMIT}", FORM_URL]
+PHONE_PAGES = ["/", "/thu-tuc?q=giay+phep", f"/thu-tuc/{PERMIT}", "/tra-cuu-ho-so"]
 
 
 def test_pages_fit_a_phone_without_horizontal_scrolling(browser: Browser, live_server: str) -> None:
@@ -189,10 +175,14 @@ def test_pages_fit_a_phone_without_horizontal_scrolling(browser: Browser, live_s
             page.goto(live_server + url)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{url} is {width}px wide"
-        page.goto(live_server + FORM_URL)
+        sign_up(page, live_server)
+        first = start_draft(page, live_server, PERMIT)
         continue_(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.screenshot(path=str(SCREENSHOTS / "phone-form-errors.png"))
+        for number in (2, 3, 4):
+            page.goto(page_of(first, number))
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, number
         page.goto(live_server + f"/thu-tuc/{PERMIT}")
         page.screenshot(path=str(SCREENSHOTS / "phone-procedure.png"), full_page=True)
     finally:
@@ -240,29 +230,42 @@ def test_no_serious_accessibility_violations(browser: Browser, live_server: str,
     try:
         page = context.new_page()
         found: dict[str, str] = {}
+
+        def check(name: str) -> None:
+            violations = _serious(page)
+            if violations:
+                found[name] = _describe(violations)
+
         for name, url in [
             ("home", "/"),
             ("results", "/thu-tuc?q=giay+phep"),
             ("no results", "/thu-tuc?q=zzzqqq"),
             ("procedure", f"/thu-tuc/{PERMIT}"),
-            ("form", FORM_URL),
+            ("lookup", "/tra-cuu-ho-so"),
             ("not found", "/thu-tuc/9.999999"),
         ]:
             page.goto(live_server + url)
-            violations = _serious(page)
-            if violations:
-                found[name] = _describe(violations)
-        page.goto(live_server + FORM_URL)
+            check(name)
+        sign_up(page, live_server)
+        if lang == "en":
+            page.goto(live_server + "/?lang=en")
+        page.goto(f"{live_server}/thu-tuc/{PERMIT}/nop-ho-so")
+        check("start")
+        page.locator("main button.button-start").click()
+        page.wait_for_url("**/ho-so/nhap/*?trang=1")
+        first = page.url
+        check("first page")
         page.fill("#f-owner_citizen_id", "12345")
         continue_(page)
-        violations = _serious(page)
-        if violations:
-            found["form with errors"] = _describe(violations)
-        fill_permit(page, javascript=True)
-        continue_(page)
-        violations = _serious(page)
-        if violations:
-            found["answers"] = _describe(violations)
+        check("page with errors")
+        for number in (2, 3, 4):
+            page.goto(page_of(first, number))
+            check(f"page {number}")
+        for step in ("co-quan", "nhan-ket-qua", "kiem-tra", "xoa"):
+            page.goto(first.replace("?trang=1", f"/{step}"))
+            check(step)
+        page.goto(live_server + "/ho-so-cua-toi")
+        check("my dossiers")
         for name, text in found.items():
             print(f"--- {name}\n{text}")
         assert not found, list(found)
