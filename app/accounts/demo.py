@@ -17,6 +17,13 @@ DEMO_CITIZEN = CitizenSignUp(
     password=DEMO_PASSWORD,
     password_confirm=DEMO_PASSWORD,
 )
+DEMO_OFFICIAL = CitizenSignUp(
+    full_name="Cán bộ Một cửa (demo)",
+    email="canbo@example.com",
+    phone="0914000111",
+    password=DEMO_PASSWORD,
+    password_confirm=DEMO_PASSWORD,
+)
 DEMO_ENTERPRISE = EnterpriseSignUp(
     tax_code="5390123451",
     enterprise_name="Công ty TNHH Thương mại Hoàng Liên",
@@ -38,5 +45,8 @@ async def load_demo_accounts(session: AsyncSession) -> int:
         created += 1
     if not await repository.email_taken(session, DEMO_ENTERPRISE.email):
         await service.sign_up_enterprise(session, DEMO_ENTERPRISE)
+        created += 1
+    if not await repository.email_taken(session, DEMO_OFFICIAL.email):
+        await service.create_official(session, DEMO_OFFICIAL)
         created += 1
     return created

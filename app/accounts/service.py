@@ -226,15 +226,26 @@ def _email_problem(problems: ProblemList) -> None:
 
 async def sign_up_citizen(session: AsyncSession, form: CitizenSignUp) -> AccountOut:
     """A new citizen account; every field is checked before anything is refused."""
+    return await _new_person(session, form, AccountKind.citizen, citizen_id_required=True)
+
+
+async def create_official(session: AsyncSession, form: CitizenSignUp) -> AccountOut:
+    """An official's account: made by an administrator (or the demo), never by signing up."""
+    return await _new_person(session, form, AccountKind.official, citizen_id_required=False)
+
+
+async def _new_person(
+    session: AsyncSession, form: CitizenSignUp, kind: AccountKind, *, citizen_id_required: bool
+) -> AccountOut:
     problems = ProblemList()
-    person = _check_person(form, problems, citizen_id_required=True)
+    person = _check_person(form, problems, citizen_id_required=citizen_id_required)
     email = person["email"]
     email_ok = email and not any(p.location == "email" for p in problems.items)
     if email_ok and await repository.email_taken(session, email or ""):
         _email_problem(problems)
     if problems:
         raise _refuse(problems)
-    account = await _new_account(session, AccountKind.citizen, person, form.password)
+    account = await _new_account(session, kind, person, form.password)
     await _flush_or_conflict(session, _email_taken())
     return await get_account(session, account.id)
 
