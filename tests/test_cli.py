@@ -4,26 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import update
 
 from app.accounts import api_keys, service
 from app.accounts.errors import Unauthorized
 from app.accounts.schemas import ApiPrincipal
+from app.catalog.importing import import_catalog
+from app.config import Environment, Settings
 from app.db import Database
+from app.dossiers import service as dossiers
+from app.dossiers.tasks import file_key
+from app.kit.clock import utcnow
+from app.models.dossiers import Dossier
 from app.outbox import service as outbox
 from app.outbox.mail import KIND, email_payload
+from app.storage import storage_from_url
 from tests.accounts.test_accounts_service import TAX_CODE as TAX
 from tests.accounts.test_accounts_service import enterprise
-from tests.fixtures.catalogs import small_catalog
+from tests.conftest import TEST_BUCKET, TEST_SECRET_KEY
+from tests.dossiers.conftest import PDF, chunks, make_citizen
+from tests.fixtures.catalogs import PROCEDURE, small_catalog
 
 
-def _motcua(url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _motcua(
+    url: str, cwd: Path, *args: str, storage: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_ENVIRONMENT": "development"}
+    if storage is not None:
+        env["MOTCUA_STORAGE_URL"] = storage
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=cwd,
@@ -48,7 +64,7 @@ def test_upgrade_demo_export_import(motcua, tmp_path: Path) -> None:  # type: ig
     first = motcua("demo")
     assert first.returncode == 0, first.stderr
     assert "created 0" not in first.stdout
-    assert "demo accounts created: 2" in first.stdout
+    assert "demo accounts created: 3" in first.stdout
     second = motcua("demo")
     assert "created 0, updated 0" in second.stdout and "new form versions 0" in second.stdout
     assert "demo accounts created: 0" in second.stdout
@@ -187,3 +203,88 @@ def test_apikeys_create_list_revoke(motcua, fresh_database_url: str) -> None:  #
     with pytest.raises(Unauthorized):
         asyncio.run(who(raw))
     assert motcua("apikeys", "revoke", "nope1234").returncode == 1
+
+
+def own_storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Storage of the test's own: a folder, or (MOTCUA_TEST_STORAGE=s3) a prefix of its own in
+    the test bucket, so a clean-up run sees no other test's files."""
+    if os.environ.get("MOTCUA_TEST_STORAGE", "local") != "s3":
+        return str(tmp_path / "files")
+    shared: str = request.getfixturevalue("storage_url")
+    return shared.replace(f"{TEST_BUCKET}/files?", f"{TEST_BUCKET}/cli-{secrets.token_hex(6)}?")
+
+
+def test_cleanup_deletes_expired_drafts_and_stray_files(
+    fresh_database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    storage_url = own_storage_url(request, tmp_path)
+    assert _motcua(fresh_database_url, tmp_path, "db", "upgrade").returncode == 0
+    settings = Settings(
+        environment=Environment.test,
+        database_url=fresh_database_url,
+        storage_url=storage_url,
+        secret_key=TEST_SECRET_KEY,
+    )
+    old = utcnow() - timedelta(hours=2)
+    young = utcnow() - timedelta(minutes=5)
+
+    async def prepare() -> dict[str, str]:
+        database = Database(fresh_database_url)
+        storage = storage_from_url(storage_url)
+        try:
+            async with database.unit_of_work() as session:
+                await import_catalog(session, small_catalog())
+                citizen = await make_citizen(session, 1)
+                expired = await dossiers.start_draft(session, citizen, PROCEDURE, settings)
+                kept = await dossiers.start_draft(session, citizen, PROCEDURE, settings)
+                for draft in (expired, kept):
+                    await dossiers.add_file(
+                        session,
+                        storage,
+                        settings,
+                        citizen,
+                        draft.reference,
+                        "declaration",
+                        "a.pdf",
+                        chunks(PDF),
+                    )
+                await session.execute(
+                    update(Dossier)
+                    .where(Dossier.reference == expired.reference)
+                    .values(draft_expires_at=utcnow() - timedelta(minutes=1))
+                )
+            assert len([key async for key in storage.list_keys("files/")]) == 2
+            stray_old, stray_young = file_key(old), file_key(young)
+            for key in (stray_old, stray_young):
+                await storage.write(key, chunks(PDF))
+            return {"old": stray_old, "young": stray_young}
+        finally:
+            await storage.aclose()
+            await database.dispose()
+
+    async def remaining() -> set[str]:
+        storage = storage_from_url(storage_url)
+        try:
+            return {key async for key in storage.list_keys("files/")}
+        finally:
+            await storage.aclose()
+
+    strays = asyncio.run(prepare())
+    before = asyncio.run(remaining())
+    first = _motcua(fresh_database_url, tmp_path, "cleanup", storage=storage_url)
+    assert first.returncode == 0, first.stderr
+    assert "deleted 1 drafts, 0 unfinished uploads, 1 stray files" in first.stdout
+    assert "Đã xoá 1 bản nháp" in first.stdout
+    left = asyncio.run(remaining())
+    assert strays["young"] in left and strays["old"] not in left
+    # The expired draft's file went with it; the other draft's file stays.
+    assert len(before - left) == 2 and len(left) == 2
+
+    second = _motcua(
+        fresh_database_url, tmp_path, "cleanup", "--grace-minutes", "0", storage=storage_url
+    )
+    assert second.returncode == 0, second.stderr
+    assert "deleted 0 drafts, 0 unfinished uploads, 1 stray files" in second.stdout
+    assert asyncio.run(remaining()) == left - {strays["young"]}
+    refused = _motcua(fresh_database_url, tmp_path, "cleanup", "--grace-minutes", "-1")
+    assert refused.returncode == 2
