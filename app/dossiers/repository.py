@@ -179,6 +179,19 @@ async def delete_dossier(session: AsyncSession, dossier: Dossier) -> None:
     await session.execute(delete(Dossier).where(Dossier.id == dossier.id))
 
 
+async def delete_expired_draft(session: AsyncSession, dossier_id: int, now: datetime) -> bool:
+    """Delete the dossier if it is still an expired draft when the delete runs (it may have been
+    submitted or changed since it was read); its files, events and uploads go by cascade."""
+    result = await session.execute(
+        delete(Dossier).where(
+            Dossier.id == dossier_id, Dossier.status.is_(None), Dossier.draft_expires_at < now
+        )
+        # The rows are judged by the database, not against the objects loaded in the session.
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """Which of these storage keys a file or an upload still refers to."""
     if not keys:

@@ -57,15 +57,19 @@ async def expire_drafts(
     while True:
         async with unit_of_work() as session:
             drafts = await repository.expired_drafts(session, now, BATCH)
-            keys = [f.storage_key for d in drafts for f in d.files]
-            partials = await repository.unfinished_upload_keys(session, [d.id for d in drafts])
+            keys: list[str] = []
+            partials: list[str] = []
             for draft in drafts:
-                await repository.delete_dossier(session, draft)
+                unfinished = await repository.unfinished_upload_keys(session, [draft.id])
+                # Checked again as it is deleted: a draft submitted since it was read stays.
+                if await repository.delete_expired_draft(session, draft.id, now):
+                    keys += [f.storage_key for f in draft.files]
+                    partials += unfinished
+                    count += 1
         for key in keys:
             await storage.delete(key)
         for key in partials:
             await storage.discard_partial(key)
-        count += len(drafts)
         if len(drafts) < BATCH:
             return count
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.dossiers import service, tasks
+from app.dossiers import repository, service, tasks
 from app.dossiers.schemas import Applicant, DeliveryIn, DraftChanges
 from app.kit.clock import utcnow
 from app.models.accounts import SignInAttempt
@@ -268,3 +268,39 @@ async def test_a_deleted_draft_takes_its_unfinished_uploads_along(
     assert report.failed == 0 and report.retried == 0
     assert not await storage.exists(key)
     assert not await _partial_exists(storage, partial)
+
+
+async def test_a_draft_submitted_while_it_expires_is_kept(
+    db_session: AsyncSession,
+    settings: Settings,
+    storage: FileStorage,
+    filing: str,
+    citizen: Applicant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The job read the draft as expired; the applicant submitted it before the job deleted it."""
+    reference, key = await _draft_with_file(db_session, settings, storage, citizen, filing)
+    await service.update_draft(
+        db_session,
+        citizen,
+        reference,
+        DraftChanges(data={"full_name": "An"}, delivery=DeliveryIn(method=Delivery.counter)),
+        settings,
+    )
+    await _expire(db_session, reference, utcnow() - timedelta(seconds=1))
+    read_expired = repository.expired_drafts
+
+    async def submitted_meanwhile(
+        session: AsyncSession, now: datetime, limit: int
+    ) -> list[Dossier]:
+        drafts = await read_expired(session, now, limit)
+        assert reference in {d.reference for d in drafts}
+        await service.submit(session, citizen, reference, settings)
+        return drafts
+
+    monkeypatch.setattr(repository, "expired_drafts", submitted_meanwhile)
+    await tasks.expire_drafts(same_session(db_session), storage)
+    monkeypatch.undo()
+    kept = await service.get_dossier(db_session, citizen, reference)
+    assert kept.status.code == 1 and len(kept.files) == 1
+    assert await storage.exists(key)
