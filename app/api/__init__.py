@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog, me
+from app.api import catalog, dossiers, me
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
+router.include_router(dossiers.router)
 router.include_router(me.router)
 
 __all__ = ["router"]

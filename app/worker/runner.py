@@ -23,6 +23,7 @@ from app.accounts import service as accounts
 from app.config import Settings
 from app.dossiers import tasks as dossier_tasks
 from app.dossiers.service import FILE_DELETE
+from app.idempotency import service as idempotency
 from app.outbox import mail
 from app.outbox import service as outbox
 from app.storage import FileStorage, storage_from_url
@@ -68,6 +69,7 @@ async def housekeeping(
     """The periodic jobs: expired sessions and attempts, drafts, uploads and stray files."""
     async with unit_of_work() as session:
         await accounts.purge(session)
+        await idempotency.purge_expired(session)
     return await dossier_tasks.clean_up(unit_of_work, storage, grace=grace)
 
 
