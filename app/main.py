@@ -20,9 +20,19 @@ from app.errors import ChangedMeanwhile, PortalError
 from app.storage import storage_from_url
 
 API_DESCRIPTION = """
-Public API of the motcua one-stop shop portal: the catalog of administrative procedures, their
-forms as definitions and as JSON Schema. Errors are `application/problem+json` (RFC 9457), in
-Vietnamese unless `Accept-Language` asks for English.
+Public API of the motcua one-stop shop portal.
+
+- **Catalog** (no key needed): administrative procedures, agencies, fields, and each procedure's
+  form as a definition and as JSON Schema.
+- **Dossiers** (an enterprise's API key, `Authorization: Bearer mck_…`, scopes `dossiers:submit`
+  and `dossiers:read`): create a draft or submit at once, change a draft, attach files (multipart,
+  streamed) or upload them resumably with tus 1.0 at `/api/v1/uploads`, submit, follow, withdraw.
+  Every state-changing request honours an `Idempotency-Key` header for 24 hours.
+- **Lookup** (public): a dossier's status by its code and the last 4 digits of the applicant's
+  phone or ID number.
+
+Errors are `application/problem+json` (RFC 9457), in Vietnamese unless `Accept-Language` asks
+for English.
 """
 
 

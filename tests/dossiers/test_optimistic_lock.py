@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.catalog.importing import import_catalog
@@ -18,6 +18,7 @@ from app.dossiers.schemas import Applicant, DeliveryIn, DraftChanges
 from app.main import create_app
 from app.models.accounts import Account
 from app.models.dossiers import Delivery, Dossier
+from app.models.outbox import OutboxMessage
 from tests.dossiers.conftest import make_citizen
 from tests.fixtures.catalogs import PROCEDURE, small_catalog
 
@@ -27,6 +28,7 @@ async def committed_draft(
     database: Database, settings: Settings
 ) -> AsyncIterator[tuple[Applicant, str]]:
     async with database.unit_of_work() as session:
+        last_message = await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
         await import_catalog(session, small_catalog())
         applicant = await make_citizen(session, 9001)
         draft = await service.start_draft(session, applicant, PROCEDURE, settings)
@@ -44,6 +46,8 @@ async def committed_draft(
     async with database.unit_of_work() as session:
         await session.execute(delete(Dossier).where(Dossier.reference == draft.reference))
         await session.execute(delete(Account).where(Account.id == applicant.account_id))
+        # The acknowledgement e-mail of the submission, which other tests would otherwise see.
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
 
 
 async def test_a_change_read_before_a_submission_is_refused_after_it(
