@@ -118,6 +118,10 @@ class Pages:
         response.headers["Content-Language"] = locale
         # The page depends on the language cookie.
         response.headers["Vary"] = "Cookie"
+        if getattr(request.state, "account", None) is not None:
+            # Someone's own answers and dossiers: not to be kept by a shared computer's browser
+            # for the next person to find with the back button.
+            response.headers["Cache-Control"] = "private, no-store"
         new_token = csrf_cookie_to_set(request)
         if new_token:
             set_cookie(response, self.settings, CSRF_COOKIE, new_token, CSRF_COOKIE_MAX_AGE)

@@ -25,28 +25,28 @@ def start(procedure_code: str) -> str:
 
 def draft(reference: str, page: int = 1) -> str:
     """One page (a form section) of a draft."""
-    return f"/ho-so/nhap/{quote(reference)}?trang={page}"
+    return f"{_draft_base(reference)}?trang={page}"
 
 
-def draft_action(reference: str) -> str:
+def _draft_base(reference: str) -> str:
     """A draft's own address, below which its other pages are."""
     return f"/ho-so/nhap/{quote(reference)}"
 
 
 def agency(reference: str) -> str:
-    return f"{draft_action(reference)}/co-quan"
+    return f"{_draft_base(reference)}/co-quan"
 
 
 def delivery(reference: str) -> str:
-    return f"{draft_action(reference)}/nhan-ket-qua"
+    return f"{_draft_base(reference)}/nhan-ket-qua"
 
 
 def check(reference: str) -> str:
-    return f"{draft_action(reference)}/kiem-tra"
+    return f"{_draft_base(reference)}/kiem-tra"
 
 
 def delete(reference: str) -> str:
-    return f"{draft_action(reference)}/xoa"
+    return f"{_draft_base(reference)}/xoa"
 
 
 def dossier(code: str) -> str:

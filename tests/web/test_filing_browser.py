@@ -24,6 +24,11 @@ PDF: FilePayload = {
     "mimeType": "application/pdf",
     "buffer": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 9000,
 }
+TEXT: FilePayload = {
+    "name": "ghi-chu.txt",
+    "mimeType": "text/plain",
+    "buffer": b"Not a document at all, just a few words of text." * 20,
+}
 CODE = re.compile(r"^[0-9A-Z.]+-\d{6}-\d{4}$")
 
 
@@ -66,6 +71,12 @@ def test_a_citizen_files_a_dossier_and_follows_it(browser: Browser, live_server:
         page.fill("#f-issuing_authority", "Sở Giao thông vận tải Yên Bái")
         page.select_option("#f-renewal_reason", "expiring")
         expect(page.locator("[data-upload-button='f-licence_file']")).to_be_hidden()
+        # A file the slot does not take is refused with the server's reason.
+        page.set_input_files("#f-licence_file", files=[TEXT])
+        refusal = page.locator("#f-licence_file-upload .upload-failed .error-message")
+        expect(refusal).to_contain_text("ghi-chu.txt")
+        expect(refusal).to_contain_text("Không nhận ra loại của tệp")
+        expect(page.locator("#f-licence_file-files")).not_to_contain_text("ghi-chu.txt")
         page.set_input_files("#f-licence_file", files=[PNG, PDF])
         progress = page.locator("#f-licence_file-upload")
         expect(progress.locator("progress")).to_have_count(2)

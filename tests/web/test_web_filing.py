@@ -15,11 +15,15 @@ from permit import AGENCY, LAO_CAI, PAGES, PERMIT, PHUONG_LAO_CAI, START_URL, de
 from sqlalchemy.ext.asyncio import AsyncSession
 from web_html import Node, parse, visible_text
 
+from app.accounts import service as accounts
+from app.accounts.schemas import EnterpriseSignUp
 from app.catalog.importing import import_catalog
 from app.config import Settings
 from app.dossiers import service
 from app.dossiers.schemas import DeliveryIn, DraftChanges
 from app.models.dossiers import Delivery
+from app.web.security import sign
+from tests.conftest import TEST_SECRET_KEY
 from tests.fixtures.catalogs import PROCEDURE, small_catalog
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 3000
@@ -122,6 +126,30 @@ async def test_start_page_then_a_draft_then_back_to_it(
     # One draft per applicant and procedure version: the start button leads back to it.
     assert (await client.get(START_URL)).headers["location"] == location
     assert (await post_form(client, START_URL, [])).headers["location"] == location
+
+
+async def test_enterprise_staff_file_for_their_enterprise(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    account = await accounts.sign_up_enterprise(
+        db_session,
+        EnterpriseSignUp(
+            tax_code="0100109106",
+            enterprise_name="Công ty TNHH Xây dựng Hoàng Liên",
+            full_name="Vũ Thị Mai",
+            email="mai@hoanglien.vn",
+            phone="0912000777",
+            password="mat-khau-dai-du",
+            password_confirm="mat-khau-dai-du",
+        ),
+    )
+    signed = await accounts.start_session(db_session, account.id)
+    browse_as(client, Person(account, sign(TEST_SECRET_KEY, "session", signed.token)))
+    text = visible_text((await client.get(START_URL)).text)
+    assert (
+        "Bạn nộp hồ sơ thay mặt doanh nghiệp Công ty TNHH Xây dựng Hoàng Liên"
+        " (mã số thuế 0100109106)."
+    ) in text
 
 
 async def test_an_unknown_procedure_cannot_be_filed(
@@ -508,6 +536,7 @@ async def test_a_dossier_page_and_its_withdrawal(
 ) -> None:
     code = await submit_permit(client, permit_draft)
     page = await client.get(f"/ho-so/{code}")
+    assert page.headers["cache-control"] == "private, no-store"
     tree = assert_page_structure(page.text)
     text = tree.text
     assert "Mới đăng ký" in text and "UBND phường Lào Cai" in text
