@@ -474,8 +474,10 @@ async def update_draft(
     dossier.updated_at = now
     dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
     await session.flush()
-    # Read again: the loaded agency is still the one from before the change.
-    return await get_dossier(session, applicant, dossier.reference)
+    if changes.agency is not None:
+        # The agency loaded with the draft is still the one from before the change.
+        await session.refresh(dossier, ["agency"])
+    return _out(dossier)
 
 
 def _without_files(definition: FormDefinition, data: dict[str, Any]) -> dict[str, Any]:
@@ -887,7 +889,9 @@ async def submit(
     if dossier.applicant_email:
         subject, body = _acknowledgement(dossier, settings)
         await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
-    return await get_dossier(session, applicant, dossier.code)
+    # Of what was loaded with the draft, only its timeline changed behind its back.
+    await session.refresh(dossier, ["events"])
+    return _out(dossier)
 
 
 async def withdraw(
