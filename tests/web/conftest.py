@@ -3,8 +3,11 @@ signed-in citizen with a draft of the building permit."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from fastapi import FastAPI
 from people import Person, browse_as, make_person, post_form
 from permit import START_URL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,3 +36,12 @@ async def permit_draft(client: httpx.AsyncClient, citizen: Person) -> str:
     location = response.headers["location"]
     assert location.startswith("/ho-so/nhap/") and location.endswith("?trang=1")
     return location.removeprefix("/ho-so/nhap/").removesuffix("?trang=1")
+
+
+@pytest.fixture
+async def elsewhere(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """Another browser over the same app and test session, at an address of its own: lookups
+    are throttled per address, and tests over a live server commit theirs from 127.0.0.1."""
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        yield other

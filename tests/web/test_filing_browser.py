@@ -6,6 +6,7 @@ dossiers" and on the public lookup page."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from browsing import sign_up
@@ -29,6 +30,7 @@ TEXT: FilePayload = {
     "mimeType": "text/plain",
     "buffer": b"Not a document at all, just a few words of text." * 20,
 }
+SCREENSHOTS = Path("/tmp/motcua-screenshots")
 CODE = re.compile(r"^[0-9A-Z.]+-\d{6}-\d{4}$")
 
 
@@ -85,6 +87,8 @@ def test_a_citizen_files_a_dossier_and_follows_it(browser: Browser, live_server:
         expect(files).to_contain_text("mat-truoc.png")
         expect(files).to_contain_text("mat-sau.pdf")
         expect(files).to_contain_text("Đã đính kèm 2 tệp")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#f-licence_file-group").screenshot(path=str(SCREENSHOTS / "uploads.png"))
         # What was typed on the page stays while the list of files is refreshed.
         expect(page.locator("#f-licence_number")).to_have_value("790123456789")
         page.get_by_role("button", name="Tiếp tục", exact=True).click()
@@ -133,6 +137,7 @@ def test_a_citizen_files_a_dossier_and_follows_it(browser: Browser, live_server:
         expect(main).to_contain_text("Mới đăng ký")
         expect(main).to_contain_text(re.compile(r"\d\d:\d\d \d\d/\d\d/\d{4}"))
         expect(page.get_by_role("button", name="Sao chép mã")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / "acknowledgement.png"), full_page=True)
         assert Axe().run(page).violations_count == 0
 
         # In "My dossiers", and its page.
@@ -142,8 +147,11 @@ def test_a_citizen_files_a_dossier_and_follows_it(browser: Browser, live_server:
         expect(page.locator("h1")).to_have_text(f"Hồ sơ {code}")
         expect(main).to_contain_text("Nộp hồ sơ trực tuyến")
 
-        # And on the public lookup page, signed out.
+        # And on the public lookup page, signed out. Lookups are throttled per address: this
+        # one comes from an address of its own (the live server trusts the local proxy
+        # header), apart from the other tests' lookups from 127.0.0.1.
         page.get_by_role("button", name="Đăng xuất").click()
+        page.set_extra_http_headers({"X-Forwarded-For": "203.0.113.8"})
         page.get_by_role("link", name="Tra cứu hồ sơ").first.click()
         page.fill("#f-code", code)
         page.fill("#f-verifier", "5678")

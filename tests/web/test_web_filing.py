@@ -605,9 +605,10 @@ async def test_nobody_else_sees_a_draft_a_dossier_or_its_files(
 
 
 async def test_a_dossier_is_looked_up_by_code_and_last_digits(
-    client: httpx.AsyncClient, citizen: Person, permit_draft: str, lang: str
+    client: httpx.AsyncClient, elsewhere: httpx.AsyncClient, permit_draft: str, lang: str
 ) -> None:
     code = await submit_permit(client, permit_draft)
+    client = elsewhere
     browse_as(client, None, lang)
     form = assert_page_structure((await client.get("/tra-cuu-ho-so")).text)
     assert form.find("input", name="code") is not None
@@ -643,8 +644,10 @@ async def test_a_dossier_is_looked_up_by_code_and_last_digits(
         assert personal not in found.text
 
 
-async def test_too_many_lookups_are_refused(client: httpx.AsyncClient, citizen: Person) -> None:
-    pairs = [("code", "000.00.41.H39-251123-0042"), ("verifier", "1234")]
+async def test_too_many_lookups_are_refused(elsewhere: httpx.AsyncClient) -> None:
+    client = elsewhere
+    browse_as(client, None)
+    pairs = [("code", "000.00.41.H39-200101-0007"), ("verifier", "1234")]
     statuses = [(await post_form(client, "/tra-cuu-ho-so", pairs)).status_code for _ in range(11)]
     assert statuses == [404] * 10 + [429]
     refused = await post_form(client, "/tra-cuu-ho-so", pairs)

@@ -36,7 +36,8 @@ from app.web.templating import Pages
 router = APIRouter()
 
 MAX_DRAFTS_LISTED = 100
-WITHDRAWN_OR_ENDED = frozenset(int(s) for s in FINAL_STATUSES)
+# A dossier with a result, or stopped, withdrawn or refused, can no longer be withdrawn.
+CANNOT_WITHDRAW = frozenset(int(s) for s in FINAL_STATUSES)
 
 
 # ----------------------------------------------------------------------------- my dossiers
@@ -154,7 +155,7 @@ async def _render_dossier(
         "dossier": dossier,
         "sections": build_answers(target.definition, dossier.data, locale),
         "delivery": delivery_view(dossier),
-        "can_withdraw": dossier.status.code not in WITHDRAWN_OR_ENDED,
+        "can_withdraw": dossier.status.code not in CANNOT_WITHDRAW,
         "withdraw_url": urls.withdraw(dossier.code or ""),
         "reason": reason,
         "reason_errors": messages,
