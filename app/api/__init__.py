@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog, dossiers, me
+from app.api import catalog, dossiers, me, uploads
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
 router.include_router(dossiers.router)
 router.include_router(me.router)
+router.include_router(uploads.router)
 
 __all__ = ["router"]

@@ -225,9 +225,51 @@ async def add(session: AsyncSession, row: object) -> None:
 
 
 async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> list[Upload]:
-    statement = select(Upload).where(Upload.expires_at < now, Upload.file_id.is_(None)).limit(limit)
+    """Unfinished uploads past their expiry, locked; on PostgreSQL one a PATCH is appending to
+    right now (its row is locked) is skipped, and taken by a later run."""
+    statement = (
+        select(Upload)
+        .where(Upload.expires_at < now, Upload.file_id.is_(None))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     return list((await session.scalars(statement)).all())
 
 
 async def delete_upload(session: AsyncSession, upload: Upload) -> None:
     await session.execute(delete(Upload).where(Upload.id == upload.id))
+
+
+async def owned_upload(
+    session: AsyncSession,
+    upload_id: str,
+    account_id: int | None,
+    enterprise_id: int | None,
+    *,
+    lock: bool = False,
+) -> tuple[Upload, Dossier, str | None] | None:
+    """An upload, its dossier and its finished file's reference, if the applicant owns the
+    dossier. With ``lock``, the upload row stays locked (``SELECT … FOR UPDATE``) until the
+    transaction ends, so concurrent appends wait for each other; SQLite ignores it."""
+    # The SQL form of service._may_see: an enterprise's dossiers, or the account's own ones.
+    visible: list[ColumnElement[bool]] = []
+    if enterprise_id is not None:
+        visible.append(Dossier.enterprise_id == enterprise_id)
+    if account_id is not None:
+        visible.append(and_(Dossier.enterprise_id.is_(None), Dossier.account_id == account_id))
+    if not visible:
+        return None
+    statement = (
+        select(Upload, Dossier, DossierFile.reference)
+        .join(Dossier, Dossier.id == Upload.dossier_id)
+        .outerjoin(DossierFile, DossierFile.id == Upload.file_id)
+        .where(Upload.id == upload_id, or_(*visible))
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        statement = statement.with_for_update(of=Upload)
+    row = (await session.execute(statement)).one_or_none()
+    if row is None:
+        return None
+    upload, dossier, file_reference = row
+    return upload, dossier, file_reference

@@ -10,8 +10,6 @@ the whole body on untouched.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -25,34 +23,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Environment, Settings
 
-SESSION_COOKIE = "motcua_session"
-CSRF_COOKIE = "motcua_csrf"
+# Re-exported: the pages import them from here.
+from app.kit.signing import CSRF_COOKIE as CSRF_COOKIE
+from app.kit.signing import MAX_TOKEN_LENGTH as MAX_TOKEN_LENGTH
+from app.kit.signing import SESSION_COOKIE as SESSION_COOKIE
+from app.kit.signing import sign as sign
+from app.kit.signing import unsign as unsign
+
 CSRF_FIELD = "_csrf"
 CSRF_COOKIE_MAX_AGE = 365 * 24 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The token is the first field of every form; past this much body it is not there.
 MAX_SCAN_BYTES = 1024 * 1024
-MAX_TOKEN_LENGTH = 200
-
-
-def _mac(secret: str, purpose: str, value: str) -> str:
-    digest = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def sign(secret: str, purpose: str, value: str) -> str:
-    """``value.signature``: the value with its HMAC-SHA256 under the secret key."""
-    return f"{value}.{_mac(secret, purpose, value)}"
-
-
-def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
-    """The value of a signed string, or None if it was not signed with this key."""
-    if not signed or len(signed) > MAX_TOKEN_LENGTH:
-        return None
-    value, _, signature = signed.rpartition(".")
-    if not value or not hmac.compare_digest(signature, _mac(secret, purpose, value)):
-        return None
-    return value
 
 
 def secure_cookies(settings: Settings) -> bool:
