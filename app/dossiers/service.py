@@ -532,10 +532,10 @@ def _data_with_files(dossier: Dossier, definition: FormDefinition) -> dict[str, 
     return data
 
 
-def answers_with_files(dossier: DossierOut) -> dict[str, Any]:
+def answers_with_files(dossier: DossierOut, definition: FormDefinition) -> dict[str, Any]:
     """A draft's answers with each file slot filled from its files, as ``check_draft`` and
     ``submit`` judge them (for a page that shows every answer)."""
-    data = dict(dossier.data)
+    data = _without_files(definition, dossier.data)
     by_slot: dict[str, list[dict[str, Any]]] = {}
     for file in dossier.files:
         by_slot.setdefault(file.slot, []).append(
