@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
 from starlette.requests import Request
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a writer waits for SQLite's one write lock. Every request's transaction holds it from
+# its first write to its commit, so a burst of filings queues behind it: 5 s turned some of 50
+# concurrent filings into "database is locked" errors; waiting is better than failing.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def create_engine(url: str) -> AsyncEngine:
