@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -16,7 +16,7 @@ from app import api, web
 from app.api import problems
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import ChangedMeanwhile, PortalError
+from app.errors import ChangedMeanwhile, InvalidInput, PortalError
 from app.storage import storage_from_url
 
 API_DESCRIPTION = """
@@ -34,6 +34,17 @@ Public API of the motcua one-stop shop portal.
 Errors are `application/problem+json` (RFC 9457), in Vietnamese unless `Accept-Language` asks
 for English.
 """
+
+
+class NulInAddress(InvalidInput):
+    status = 400
+    code = "nul_in_address"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Địa chỉ yêu cầu chứa ký tự NUL không hợp lệ.",
+            message_en="The request address holds an invalid NUL character.",
+        )
 
 
 def _is_api(request: Request) -> bool:
@@ -94,6 +105,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _is_api(request):
             return problems.portal_error(request, exc)
         return web.error_page(request, exc.status, exc.message, exc.message_en)
+
+    @app.middleware("http")
+    async def refuse_nul_in_address(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # NUL cannot be stored or even compared by PostgreSQL; no real address holds one.
+        if "\x00" in request.url.path or b"%00" in request.scope["query_string"]:
+            return await on_portal_error(request, NulInAddress())
+        return await call_next(request)
 
     @app.exception_handler(StaleDataError)
     async def on_concurrent_change(request: Request, exc: StaleDataError) -> Response:

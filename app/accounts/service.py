@@ -81,7 +81,14 @@ def _dummy_hash() -> str:
 
 
 def normalize_email(value: str) -> str:
-    return value.strip().lower()
+    """Lower-cased and trimmed; empty (so: missing, or unknown) if it holds a NUL character,
+    which no address has and the database cannot store."""
+    return "" if "\x00" in value else value.strip().lower()
+
+
+def _single_line(value: str) -> str:
+    """Runs of white space (and NUL characters, which the database cannot store) as one space."""
+    return " ".join(value.replace("\x00", " ").split())
 
 
 def token_hash(token: str) -> str:
@@ -119,7 +126,7 @@ def _check_password(password: str, confirm: str, problems: ProblemList) -> None:
 def _check_person(
     form: CitizenSignUp, problems: ProblemList, *, citizen_id_required: bool
 ) -> dict[str, str | None]:
-    full_name = " ".join(form.full_name.split())
+    full_name = _single_line(form.full_name)
     if not full_name:
         problems.add("full_name", "Vui lòng nhập họ và tên", "Enter your full name")
     elif len(full_name) > MAX_NAME_LENGTH:
@@ -270,7 +277,7 @@ async def sign_up_enterprise(session: AsyncSession, form: EnterpriseSignUp) -> A
                 "Mã số thuế không hợp lệ: sai chữ số kiểm tra",
                 "Tax code is not valid: the check digit is wrong",
             )
-    name = " ".join(form.enterprise_name.split())
+    name = _single_line(form.enterprise_name)
     if not name:
         problems.add(
             "enterprise_name", "Vui lòng nhập tên doanh nghiệp", "Enter the enterprise's name"
@@ -281,7 +288,7 @@ async def sign_up_enterprise(session: AsyncSession, form: EnterpriseSignUp) -> A
             f"Tên doanh nghiệp không được dài quá {MAX_NAME_LENGTH} ký tự",
             f"Enterprise name must be {MAX_NAME_LENGTH} characters or fewer",
         )
-    address = " ".join(form.enterprise_address.split())
+    address = _single_line(form.enterprise_address)
     if len(address) > MAX_ADDRESS_LENGTH:
         problems.add(
             "enterprise_address",

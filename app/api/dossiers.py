@@ -43,6 +43,7 @@ from app.forms.identifiers import is_email, normalize_phone
 from app.idempotency import service as idempotency
 from app.idempotency.schemas import StoredResponse
 from app.kit.multipart import MultipartReader
+from app.kit.text import contains_nul
 
 router = APIRouter()
 
@@ -105,20 +106,10 @@ def _changing(
 # --- Request bodies --------------------------------------------------------------------------
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 class _NoNul(BaseModel):
     @model_validator(mode="after")
     def _refuse_nul(self) -> Any:
-        if _has_nul(self.model_dump()):
+        if contains_nul(self.model_dump()):
             raise ValueError("văn bản chứa ký tự NUL / text contains a NUL character")
         return self
 

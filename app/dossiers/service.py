@@ -53,6 +53,7 @@ from app.errors import InvalidInput, Problem
 from app.forms import FieldError, FileField, FormDefinition, GroupField, parse_definition, validate
 from app.kit.clock import utcnow
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from app.kit.text import contains_nul
 from app.models.accounts import AccountKind
 from app.models.catalog import OnlineLevel
 from app.models.dossiers import (
@@ -75,6 +76,10 @@ FILE_DELETE = "storage.delete"
 MIB = 1024 * 1024
 MAX_PAGE_SIZE = 100
 MAX_REASON_LENGTH = 2000
+_NUL_MESSAGES = (
+    "Câu trả lời chứa ký tự điều khiển NUL, không lưu được.",
+    "An answer holds a NUL control character, which cannot be saved.",
+)
 LOOKUPS_PER_ADDRESS = 30
 LOOKUPS_PER_CODE = 10
 _SLOT = re.compile(r"(?P<group>[a-z][a-z0-9_]*)\[(?P<index>[0-9]{1,3})\]\.(?P<key>[a-z][a-z0-9_]*)")
@@ -455,6 +460,11 @@ async def update_draft(
     Answers are kept as given, right or wrong, so nothing typed is lost: ``check_draft`` and
     ``submit`` judge them. File slots are not answers: their files are added one by one.
     """
+    if contains_nul(changes.model_dump()):
+        message, message_en = _NUL_MESSAGES
+        raise DossierInvalid(
+            message, message_en=message_en, problems=[Problem("data", *_NUL_MESSAGES)]
+        )
     dossier = await _load_draft(session, applicant, reference)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
     if changes.data:
@@ -898,7 +908,7 @@ async def withdraw(
     session: AsyncSession, applicant: Applicant, code: str, reason: str
 ) -> DossierOut:
     """The applicant takes the dossier back (status 7) before there is a result."""
-    reason = reason.strip()
+    reason = reason.strip().replace("\x00", "")
     if not reason or len(reason) > MAX_REASON_LENGTH:
         message = (
             "Hãy nêu lý do rút hồ sơ."
@@ -974,14 +984,16 @@ async def lookup(
     TooManyLookups. The caller answers a None without raising, so the count is committed.
     """
     code, verifier = code.strip().upper(), verifier.strip()
-    for key, limit in (
-        (f"lookup:ip:{client}", LOOKUPS_PER_ADDRESS),
-        (f"lookup:code:{code}", LOOKUPS_PER_CODE),
-    ):
+    well_formed = bool(_CODE.fullmatch(code) and re.fullmatch(r"[0-9]{4}", verifier))
+    limits = [(f"lookup:ip:{client}", LOOKUPS_PER_ADDRESS)]
+    if well_formed:
+        # Only a real code names a counter (any text could otherwise become a key).
+        limits.append((f"lookup:code:{code}", LOOKUPS_PER_CODE))
+    for key, limit in limits:
         wait = await accounts.limit_rate(session, key, limit)
         if wait is not None:
             raise TooManyLookups(wait)
-    if not _CODE.fullmatch(code) or not re.fullmatch(r"[0-9]{4}", verifier):
+    if not well_formed:
         return None
     dossier = await repository.by_code(session, code)
     if dossier is None or dossier.status is None or not _verifies(dossier, verifier):

@@ -68,9 +68,13 @@ class Part:
             if len(value) > limit:
                 raise _malformed(f"trường {self.name} quá dài", f"field {self.name} is too long")
         try:
-            return value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _malformed("văn bản không phải UTF-8", "the text is not UTF-8") from exc
+        if "\x00" in text:
+            # No one types NUL, and PostgreSQL can store it in no text column.
+            raise _malformed("văn bản chứa ký tự NUL", "the text holds a NUL character")
+        return text
 
     async def skip(self) -> None:
         async for _ in self.chunks():
