@@ -37,7 +37,6 @@ for English.
 
 
 class NulInAddress(InvalidInput):
-    status = 400
     code = "nul_in_address"
 
     def __init__(self) -> None:

@@ -11,11 +11,11 @@ from app.accounts.schemas import CitizenSignUp
 
 async def test_nul_in_a_query_is_refused_on_api_and_pages(client: httpx.AsyncClient) -> None:
     api = await client.get("/api/v1/procedures?q=khai%00sinh")
-    assert api.status_code == 400
+    assert api.status_code == 422
     assert api.headers["content-type"].startswith("application/problem+json")
     assert api.json()["code"] == "nul_in_address"
     page = await client.get("/thu-tuc?q=khai%00sinh")
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert "NUL" in page.text
 
 
