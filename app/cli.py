@@ -108,7 +108,7 @@ def worker(
 def cleanup(
     grace_minutes: Annotated[
         int, typer.Option(help="Leave stray files younger than this alone", min=0)
-    ] = 60,
+    ] = 24 * 60,
 ) -> None:
     """Run the housekeeping jobs once: expired drafts and uploads, stray files, old sessions."""
     settings = get_settings()

@@ -225,7 +225,7 @@ def test_cleanup_deletes_expired_drafts_and_stray_files(
         storage_url=storage_url,
         secret_key=TEST_SECRET_KEY,
     )
-    old = utcnow() - timedelta(hours=2)
+    old = utcnow() - timedelta(days=2)
     young = utcnow() - timedelta(minutes=5)
 
     async def prepare() -> dict[str, str]:

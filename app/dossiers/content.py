@@ -20,7 +20,7 @@ from app.forms import FileField
 HEAD_SIZE = 8192
 MAX_DISPLAY_NAME = 200
 
-# Refused whatever a slot accepts: programs and archives can carry anything.
+# Refused whatever a slot accepts: programs run, and no procedure asks for one.
 FORBIDDEN_TYPES = frozenset(
     {
         "application/x-msdownload",
@@ -32,6 +32,23 @@ FORBIDDEN_TYPES = frozenset(
         "application/x-sh",
         "application/x-dex",
         "application/vnd.android.package-archive",
+    }
+)
+
+# Archives can carry anything, unchecked: taken only by a slot that names the type itself
+# (a slot with no accept list, or with a wildcard, does not take them).
+ARCHIVE_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-rar-compressed",
+        "application/x-7z-compressed",
+        "application/x-tar",
+        "application/gzip",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/x-lzip",
+        "application/zstd",
+        "application/vnd.ms-cab-compressed",
     }
 )
 
@@ -66,6 +83,12 @@ def check_content(slot: str, field: FileField, display_name: str, head: bytes) -
             slot,
             f"Tệp “{display_name}” là chương trình chạy được: không được phép nộp.",
             f"“{display_name}” is an executable program: it cannot be submitted.",
+        )
+    if detected in ARCHIVE_TYPES and detected not in (field.accept or []):
+        raise FileRefused(
+            slot,
+            f"Tệp “{display_name}” là tệp nén ({detected}): mục này không nhận tệp nén.",
+            f"“{display_name}” is an archive ({detected}): this slot takes no archives.",
         )
     if detected is None:
         raise FileRefused(

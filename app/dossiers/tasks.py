@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 BATCH = 100
-# Objects younger than this may belong to a request still running: they are left alone.
-STRAY_GRACE = timedelta(hours=1)
+# Objects younger than this may belong to a request still running (a key is stamped when its
+# upload starts, and a slow one can take hours): they are left alone.
+STRAY_GRACE = timedelta(hours=24)
 FILES_PREFIX = "files/"
 UPLOADS_PREFIX = "uploads/"
 KEY_TIME = "%Y%m%d%H%M%S"

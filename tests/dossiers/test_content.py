@@ -20,6 +20,7 @@ from tests.dossiers.conftest import JPEG, PDF, PNG, chunks, keys
 PDF_SLOT = FileField(key="declaration", label={"vi": "Tờ khai"}, accept=["application/pdf"])
 IMAGE_SLOT = FileField(key="photos", label={"vi": "Ảnh"}, accept=["image/png", "image/jpeg"])
 ANY_SLOT = FileField(key="anything", label={"vi": "Tệp"})
+ZIP_SLOT = FileField(key="drawings", label={"vi": "Bản vẽ"}, accept=["application/zip"])
 MIXED_SLOT = FileField(key="scan", label={"vi": "Bản quét"}, accept=["application/pdf", "image/*"])
 
 
@@ -44,6 +45,8 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 500
         (IMAGE_SLOT, "anh.jpg", JPEG, "image/jpeg"),
         (IMAGE_SLOT, "anh.jpeg", JPEG, "image/jpeg"),
         (ANY_SLOT, "anh.jpeg", JPEG, "image/jpeg"),
+        # An archive only where the slot names the archive type itself.
+        (ZIP_SLOT, "ban-ve.zip", _zip(), "application/zip"),
     ],
 )
 def test_accepted_by_content(slot: FileField, name: str, content: bytes, expected: str) -> None:
@@ -55,6 +58,8 @@ def test_accepted_by_content(slot: FileField, name: str, content: bytes, expecte
     [
         # An archive is not a PDF, whatever its name says.
         (PDF_SLOT, "to-khai.pdf", _zip(), "application/zip"),
+        # ...and no archive where any type is taken: its content would go unchecked.
+        (ANY_SLOT, "ho-so.zip", _zip(), "takes no archives"),
         # Programs are refused even where any type is taken, and whatever they are called.
         (ANY_SLOT, "setup.pdf", EXE, "executable"),
         (ANY_SLOT, "setup.exe", EXE, "executable"),

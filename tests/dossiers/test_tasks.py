@@ -123,7 +123,7 @@ async def test_stray_files_are_deleted_once_old_enough(
     citizen: Applicant,
 ) -> None:
     now = utcnow()
-    old = now - timedelta(hours=2)
+    old = now - timedelta(days=2)
     stray_old = tasks.file_key(old)
     stray_young = tasks.file_key(now - timedelta(minutes=10))
     for key in (stray_old, stray_young):
@@ -186,7 +186,7 @@ async def test_housekeeping_runs_every_job(
 ) -> None:
     expired, expired_key = await _draft_with_file(db_session, settings, storage, citizen, filing)
     await _expire(db_session, expired, utcnow() - timedelta(seconds=1))
-    stray = tasks.file_key(utcnow() - timedelta(hours=3))
+    stray = tasks.file_key(utcnow() - timedelta(days=2))
     await storage.write(stray, chunks(PDF))
     db_session.add(
         SignInAttempt(key="lookup:ip:old", at=utcnow() - timedelta(days=2), success=False)
