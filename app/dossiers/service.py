@@ -846,7 +846,8 @@ async def submit(
     dossier = await _load_draft(session, applicant, reference)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
     answers = _data_with_files(dossier, target.definition)
-    problems = _problems(validate(target.definition, answers).errors, "data.")
+    checked = validate(target.definition, answers)
+    problems = _problems(checked.errors, "data.")
     if dossier.agency_id is None:
         problems.append(
             Problem("agency", "Hãy chọn cơ quan tiếp nhận", "Choose the receiving agency")
@@ -888,7 +889,7 @@ async def submit(
     dossier.submitted_at = now
     dossier.updated_at = now
     dossier.draft_expires_at = None
-    dossier.data = validate(target.definition, answers).cleaned
+    dossier.data = checked.cleaned
     await repository.add_event(
         session,
         DossierEvent(

@@ -212,7 +212,7 @@ def test_a_refused_file_rejects_with_the_servers_detail(
     page = open_page(context, live_server)
     result = upload(page, caller, 2 * MIB, zip=True)
     assert result["status"] == 422, result
-    assert result["error"].startswith(f"Tệp “{FILE_NAME}” có nội dung application/zip"), result
+    assert result["error"].startswith(f"Tệp “{FILE_NAME}” là tệp nén (application/zip)"), result
     assert result["stored"] == []
     assert dossier_files(settings, caller) == []
     assert uploads_of(settings, caller) == 0
