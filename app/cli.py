@@ -241,9 +241,10 @@ def apikeys_list(
         typer.echo("Doanh nghiệp chưa có khoá API nào / the enterprise has no API keys")
         return
     rows = [("PREFIX", "NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
+    # Shown with the key's mark, so a prefix that begins with "-" is never read as an option.
     rows += [
         (
-            key.prefix,
+            f"{api_keys.KEY_MARK}{key.prefix}",
             key.name,
             ",".join(key.scopes),
             _when(key.created_at),
@@ -260,7 +261,9 @@ def apikeys_list(
 
 @apikeys_cli.command("revoke")
 def apikeys_revoke(
-    prefix: Annotated[str, typer.Argument(help="The key's prefix, as `apikeys list` shows it")],
+    prefix: Annotated[
+        str, typer.Argument(help="The key's prefix, as `apikeys list` shows it (mck_…)")
+    ],
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
 

@@ -24,11 +24,10 @@ from app.accounts.errors import (
     InsufficientScope,
     Unauthorized,
 )
-from app.accounts.repository import aware
 from app.accounts.schemas import ApiKeyOut, ApiPrincipal
 from app.errors import ProblemList
 from app.forms.identifiers import normalize_tax_code
-from app.kit.clock import utcnow
+from app.kit.clock import aware, utcnow
 from app.models.accounts import ApiKey
 
 KEY_MARK = "mck_"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.kit.clock import aware
 from app.models.accounts import (
     Account,
     ApiKey,
@@ -17,11 +18,6 @@ from app.models.accounts import (
     Session,
     SignInAttempt,
 )
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; every one stored here is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def account_by_email(session: AsyncSession, email: str) -> Account | None:

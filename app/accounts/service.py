@@ -27,7 +27,6 @@ from app.accounts.errors import (
     TooManyAttempts,
     TooManyResetRequests,
 )
-from app.accounts.repository import aware
 from app.accounts.schemas import (
     AccountOut,
     CitizenSignUp,
@@ -38,7 +37,7 @@ from app.accounts.schemas import (
 )
 from app.errors import ProblemList
 from app.forms.identifiers import citizen_id_problem, is_email, normalize_phone, normalize_tax_code
-from app.kit.clock import utcnow
+from app.kit.clock import aware, utcnow
 from app.models.accounts import (
     Account,
     AccountKind,

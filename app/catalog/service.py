@@ -201,9 +201,7 @@ async def filing_target(session: AsyncSession, code: str) -> FilingTarget:
 async def filing_target_of_version(session: AsyncSession, version_id: int) -> FilingTarget:
     """The version a draft or dossier was filed against (it may no longer be the current one)."""
     version = await repository.version_by_id(session, version_id)
-    procedure = (
-        await repository.procedure_by_id(session, version.procedure_id) if version else None
-    )
+    procedure = await repository.procedure_by_id(session, version.procedure_id) if version else None
     if version is None or procedure is None:
         raise NotFound("Không tìm thấy phiên bản thủ tục.", message_en="No such procedure version.")
     return _filing_target(procedure, version)

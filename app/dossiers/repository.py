@@ -183,9 +183,8 @@ async def delete_expired_draft(session: AsyncSession, dossier_id: int, now: date
     """Delete the dossier if it is still an expired draft when the delete runs (it may have been
     submitted or changed since it was read); its files, events and uploads go by cascade."""
     result = await session.execute(
-        delete(Dossier).where(
-            Dossier.id == dossier_id, Dossier.status.is_(None), Dossier.draft_expires_at < now
-        )
+        delete(Dossier)
+        .where(Dossier.id == dossier_id, Dossier.status.is_(None), Dossier.draft_expires_at < now)
         # The rows are judged by the database, not against the objects loaded in the session.
         .execution_options(synchronize_session=False)
     )

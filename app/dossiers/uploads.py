@@ -27,7 +27,7 @@ import secrets
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,7 +39,7 @@ from app.dossiers.errors import FileRefused, NotADraft
 from app.dossiers.schemas import Applicant, FileOut, UploadOut
 from app.dossiers.tasks import file_key
 from app.errors import ChangedMeanwhile, Conflict, InvalidInput, NotFound, PortalError, Problem
-from app.kit.clock import utcnow
+from app.kit.clock import aware, utcnow
 from app.models.dossiers import Dossier, Upload
 from app.storage import FileStorage, OffsetMismatch, TooLarge
 from app.storage import NotFound as NotStored
@@ -112,11 +112,6 @@ def _local_lock(upload_id: str) -> asyncio.Lock:
     return lock
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _out(upload: Upload, dossier: Dossier, file_reference: str | None) -> UploadOut:
     return UploadOut(
         id=upload.id,
@@ -126,8 +121,8 @@ def _out(upload: Upload, dossier: Dossier, file_reference: str | None) -> Upload
         length=upload.length,
         storage_key=upload.storage_key,
         metadata_header=upload.metadata_header,
-        created_at=_aware(upload.created_at),
-        expires_at=_aware(upload.expires_at),
+        created_at=aware(upload.created_at),
+        expires_at=aware(upload.expires_at),
         file_id=file_reference,
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from app.kit.clock import aware
 
 _GROUPING = {"vi": ".", "en": ","}
 _DECIMAL_MARK = {"vi": ",", "en": "."}
@@ -54,7 +56,7 @@ def format_date(value: date | str | None, zone: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime) and zone:
-        value = _aware(value).astimezone(ZoneInfo(zone))
+        value = aware(value).astimezone(ZoneInfo(zone))
     if isinstance(value, str):
         try:
             parsed = date.fromisoformat(value[:10])
@@ -71,13 +73,8 @@ def format_datetime(value: datetime | None, zone: str = "Asia/Ho_Chi_Minh") -> s
     it)."""
     if value is None:
         return ""
-    local = _aware(value).astimezone(ZoneInfo(zone))
+    local = aware(value).astimezone(ZoneInfo(zone))
     return f"{local:%H:%M} {format_date(local)}"
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite gives back the stored UTC moments without their zone.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def format_file_size(size: int, locale: str = "vi") -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -351,7 +351,7 @@ async def save_section(
 # ----------------------------------------------------------------------------- agency
 
 
-def _render_agency(
+def _render_choice(
     request: Request,
     pages: Pages,
     draft: DossierOut,
@@ -359,13 +359,18 @@ def _render_agency(
     state: FormState,
     errors: Sequence[FieldError] = (),
     status_code: int = 200,
+    *,
+    step: Literal["agency", "delivery"],
 ) -> HTMLResponse:
-    locale = pages.locale(request)
-    view = build_form_view(agency_definition(target), state, errors, locale)
-    url = urls.agency(draft.reference)
+    """The agency or the delivery page: a one-section form of its own over the draft."""
+    if step == "agency":
+        definition, url = agency_definition(target), urls.agency(draft.reference)
+    else:
+        definition, url = delivery_definition(target), urls.delivery(draft.reference)
+    view = build_form_view(definition, state, errors, pages.locale(request))
     return pages.render(
         request,
-        "pages/draft_agency.html",
+        f"pages/draft_{step}.html",
         {
             **_step_context(draft, target, url),
             "section": view.sections[0],
@@ -388,7 +393,7 @@ async def agency_page(
     if len(target.agencies) < 2:
         return RedirectResponse(urls.delivery(reference), status_code=303)
     state = FormState(pairs=[("agency", draft.agency.code)] if draft.agency else [])
-    return _render_agency(request, pages, draft, target, state)
+    return _render_choice(request, pages, draft, target, state, step="agency")
 
 
 @router.post("/ho-so/nhap/{reference}/co-quan", response_class=HTMLResponse)
@@ -410,14 +415,18 @@ async def choose_agency(
     if not code:
         problem = Problem("agency", "Hãy chọn cơ quan tiếp nhận", "Choose the receiving agency")
         errors = _problem_errors([problem])
-        return _render_agency(request, pages, draft, target, state, errors, status_code=422)
+        return _render_choice(
+            request, pages, draft, target, state, errors, status_code=422, step="agency"
+        )
     try:
         draft = await service.update_draft(
             session, applicant, reference, DraftChanges(agency=code), settings
         )
     except DossierInvalid as exc:
         errors = _problem_errors(exc.problems)
-        return _render_agency(request, pages, draft, target, state, errors, status_code=422)
+        return _render_choice(
+            request, pages, draft, target, state, errors, status_code=422, step="agency"
+        )
     return RedirectResponse(urls.delivery(reference), status_code=303)
 
 
@@ -439,31 +448,6 @@ def _delivery_state(draft: DossierOut) -> FormState:
     return FormState(pairs=pairs)
 
 
-def _render_delivery(
-    request: Request,
-    pages: Pages,
-    draft: DossierOut,
-    target: FilingTarget,
-    state: FormState,
-    errors: Sequence[FieldError] = (),
-    status_code: int = 200,
-) -> HTMLResponse:
-    locale = pages.locale(request)
-    view = build_form_view(delivery_definition(target), state, errors, locale)
-    url = urls.delivery(draft.reference)
-    return pages.render(
-        request,
-        "pages/draft_delivery.html",
-        {
-            **_step_context(draft, target, url),
-            "section": view.sections[0],
-            "error_links": view.error_links,
-            "form_url": url,
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/ho-so/nhap/{reference}/nhan-ket-qua", response_class=HTMLResponse)
 async def delivery_page(
     request: Request, reference: str, session: Session, pages: PagesDep, applicant: ApplicantDep
@@ -473,7 +457,7 @@ async def delivery_page(
     if isinstance(found, Response):
         return found
     draft, target = found
-    return _render_delivery(request, pages, draft, target, _delivery_state(draft))
+    return _render_choice(request, pages, draft, target, _delivery_state(draft), step="delivery")
 
 
 @router.post("/ho-so/nhap/{reference}/nhan-ket-qua", response_class=HTMLResponse)
@@ -493,14 +477,16 @@ async def choose_delivery(
     posted = await read_form(request)
     state = FormState.from_pairs(posted.items())
     if state.action.startswith("refresh:"):
-        return _render_delivery(request, pages, draft, target, state)
+        return _render_choice(request, pages, draft, target, state, step="delivery")
     method = state.value("delivery")
     if method not in {d.value for d in offered_deliveries(target)}:
         problem = Problem(
             "delivery", "Hãy chọn cách nhận kết quả", "Choose how to receive the result"
         )
         errors = _problem_errors([problem])
-        return _render_delivery(request, pages, draft, target, state, errors, status_code=422)
+        return _render_choice(
+            request, pages, draft, target, state, errors, status_code=422, step="delivery"
+        )
     address = None
     if method == Delivery.post.value:
         address = PostalAddress(
@@ -520,7 +506,9 @@ async def choose_delivery(
         )
     except DossierInvalid as exc:
         errors = _delivery_errors(exc.problems)
-        return _render_delivery(request, pages, draft, target, state, errors, status_code=422)
+        return _render_choice(
+            request, pages, draft, target, state, errors, status_code=422, step="delivery"
+        )
     return RedirectResponse(urls.check(reference), status_code=303)
 
 
