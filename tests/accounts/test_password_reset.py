@@ -32,16 +32,19 @@ async def _post_dead_link(
     return await client.post(link, data={CSRF_FIELD: token, **data})
 
 
+def _mails(directory: Path) -> list[email.message.Message]:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(directory.glob("*.eml"))
+    ]
+
+
 async def _reset_link(db_session: AsyncSession, settings: Settings, tmp_path: Path) -> str:
     local = settings.model_copy(update={"mail_dir": str(tmp_path), "smtp_url": ""})
     report = await drain(same_session(db_session), local)
     assert report.delivered >= 1
     # Other tests may have committed mail of their own, delivered by the same drain.
-    mails = [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        for path in sorted(tmp_path.glob("*.eml"))
-    ]
-    resets = [m for m in mails if m["To"] == CITIZEN["email"]]
+    resets = [m for m in _mails(tmp_path) if m["To"] == CITIZEN["email"]]
     assert len(resets) == 1
     parsed = resets[0]
     assert parsed["Subject"] == "Đặt lại mật khẩu / Reset your password"
