@@ -31,6 +31,14 @@ async def by_reference(session: AsyncSession, reference: str) -> Dossier | None:
     return found
 
 
+async def version_id_of(session: AsyncSession, reference: str) -> int | None:
+    """The procedure version a dossier was filed against, without loading the dossier again."""
+    found: int | None = await session.scalar(
+        select(Dossier.procedure_version_id).where(Dossier.reference == reference)
+    )
+    return found
+
+
 async def by_code(session: AsyncSession, code: str) -> Dossier | None:
     found: Dossier | None = await session.scalar(_full(select(Dossier).where(Dossier.code == code)))
     return found

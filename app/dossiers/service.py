@@ -315,10 +315,10 @@ async def find_draft(
 
 async def form_of(session: AsyncSession, dossier: DossierOut) -> FilingTarget:
     """The procedure version a draft or dossier was filed against, with its form."""
-    found = await repository.by_reference(session, dossier.reference)
-    if found is None:
+    version_id = await repository.version_id_of(session, dossier.reference)
+    if version_id is None:
         raise DossierNotFound(dossier.reference)
-    return await catalog.filing_target_of_version(session, found.procedure_version_id)
+    return await catalog.filing_target_of_version(session, version_id)
 
 
 # --- Drafts ----------------------------------------------------------------------------------

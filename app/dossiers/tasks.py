@@ -28,7 +28,6 @@ BATCH = 100
 # upload starts, and a slow one can take hours): they are left alone.
 STRAY_GRACE = timedelta(hours=24)
 FILES_PREFIX = "files/"
-UPLOADS_PREFIX = "uploads/"
 KEY_TIME = "%Y%m%d%H%M%S"
 
 
