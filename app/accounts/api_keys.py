@@ -54,7 +54,7 @@ def _out(key: ApiKey) -> ApiKeyOut:
     return ApiKeyOut(
         prefix=key.prefix,
         name=key.name,
-        enterprise_tax_code=key.enterprise.tax_code,
+        enterprise_tax_code=key.enterprise.tax_code if key.enterprise else None,
         scopes=key.scopes.split(),
         created_at=aware(key.created_at),
         last_used_at=aware(key.last_used_at) if key.last_used_at else None,
@@ -160,7 +160,7 @@ async def authenticate(session: AsyncSession, raw_key: str) -> ApiPrincipal:
     well_formed = raw_key.startswith(KEY_MARK) and len(prefix) == PREFIX_LENGTH
     key = await repository.api_key_by_prefix(session, prefix) if well_formed else None
     matches = hmac.compare_digest(key_hash(raw_key), key.key_hash if key else _NO_HASH)
-    if key is None or not matches or key.revoked_at is not None:
+    if key is None or not matches or key.revoked_at is not None or key.enterprise is None:
         raise Unauthorized()
     now = utcnow()
     if key.last_used_at is None or now - aware(key.last_used_at) >= TOUCH_INTERVAL:

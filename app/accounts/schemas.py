@@ -58,7 +58,7 @@ class ApiKeyOut(BaseModel):
 
     prefix: str
     name: str
-    enterprise_tax_code: str
+    enterprise_tax_code: str | None
     scopes: list[str]
     created_at: datetime
     last_used_at: datetime | None

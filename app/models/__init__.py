@@ -6,14 +6,20 @@ from app.models.accounts import (
     Enterprise,
     EnterpriseMember,
     MemberRole,
+    Official,
+    OfficialRole,
     PasswordResetToken,
     Session,
     SignInAttempt,
+    Unit,
 )
+from app.models.audit import AuditRecord
 from app.models.base import Base
+from app.models.calendar import CalendarDay, CalendarYear, DayKind, DaySource
 from app.models.catalog import (
     Agency,
     AgencyLevel,
+    Delegation,
     Field,
     OnlineLevel,
     Procedure,
@@ -29,22 +35,41 @@ from app.models.dossiers import (
 )
 from app.models.idempotency import IdempotencyRecord
 from app.models.outbox import OutboxMessage
+from app.models.processing import (
+    DocumentForm,
+    DossierDocument,
+    DossierStep,
+    SigningKey,
+    StepOutcome,
+    SupplementRequest,
+)
 
 __all__ = [
     "Account",
     "AccountKind",
     "Agency",
     "AgencyLevel",
+    "AuditRecord",
     "Base",
+    "CalendarDay",
+    "CalendarYear",
+    "DayKind",
+    "DaySource",
+    "Delegation",
+    "DocumentForm",
     "Dossier",
     "DossierCodeCounter",
+    "DossierDocument",
     "DossierEvent",
     "DossierFile",
+    "DossierStep",
     "Enterprise",
     "EnterpriseMember",
     "Field",
     "IdempotencyRecord",
     "MemberRole",
+    "Official",
+    "OfficialRole",
     "OnlineLevel",
     "OutboxMessage",
     "PasswordResetToken",
@@ -53,5 +78,9 @@ __all__ = [
     "ProcedureVersion",
     "Session",
     "SignInAttempt",
+    "SigningKey",
+    "StepOutcome",
+    "SupplementRequest",
+    "Unit",
     "Upload",
 ]

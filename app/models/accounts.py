@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.kit.clock import utcnow
@@ -121,6 +121,53 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None]
 
 
+class OfficialRole(StrEnum):
+    """What an official may do; one official may hold several."""
+
+    receiver = "receiver"
+    specialist = "specialist"
+    leader = "leader"
+    clerk = "clerk"
+    admin = "admin"
+
+
+class Unit(Base):
+    """A unit (phòng, bộ phận) inside an agency, to which steps of a workflow are handed."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Official(Base):
+    """The agency, unit and roles of an official's account."""
+
+    __tablename__ = "officials"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    # Space-separated OfficialRole values, so one LIKE filters them on every database.
+    roles: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100), default="")
+
+    account: Mapped[Account] = relationship(lazy="raise")
+    unit: Mapped[Unit | None] = relationship(lazy="raise")
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.roles.split())
+
+
 class ApiKey(Base):
     """A key that enterprise software uses on the REST API. Only the SHA-256 of the key is
     kept; the public prefix (the 8 characters after ``mck_``) finds the row to compare with."""
@@ -128,8 +175,12 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(
+    # An enterprise's key submits and reads its dossiers; an agency's key processes dossiers.
+    enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
@@ -140,4 +191,4 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    enterprise: Mapped[Enterprise] = relationship(lazy="raise")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -135,7 +135,34 @@ class ProcedureVersion(Base):
     number: Mapped[int]
     documents: Mapped[list[Any]]
     form: Mapped[dict[str, Any]]
+    # Steps, roles, agencies and shares of the time limit (app.processing.workflow); empty
+    # means the default workflow.
+    workflow: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delegation(Base):
+    """An agency hands the decision on a procedure (or all its procedures) to another agency or
+    unit for a period (ủy quyền); routing sends the decision steps there while it lasts."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    # None: every procedure of the agency.
+    procedure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE")
+    )
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    # Local dates, both included.
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
 
 
 class ImmutableVersionError(RuntimeError):

@@ -60,6 +60,30 @@ class EventKind(StrEnum):
     created = "created"
     submitted = "submitted"
     withdrawn = "withdrawn"
+    received = "received"
+    refused = "refused"
+    supplement_requested = "supplement_requested"
+    resubmitted = "resubmitted"
+    taken = "taken"
+    assigned = "assigned"
+    forwarded = "forwarded"
+    sent_back = "sent_back"
+    approved = "approved"
+    denied = "denied"
+    signed = "signed"
+    result_ready = "result_ready"
+    returned = "returned"
+    apology_issued = "apology_issued"
+    stopped = "stopped"
+    overdue = "overdue"
+
+
+class DeadlineState(StrEnum):
+    """Where a dossier in processing stands against its due time (kept by the deadline watch)."""
+
+    on_track = "on_track"
+    due_soon = "due_soon"
+    overdue = "overdue"
 
 
 class Dossier(Base):
@@ -75,6 +99,10 @@ class Dossier(Base):
         Index("ix_dossiers_account_id_created_at", "account_id", "created_at"),
         Index("ix_dossiers_enterprise_id_created_at", "enterprise_id", "created_at"),
         Index("ix_dossiers_draft_expires_at", "draft_expires_at"),
+        # The queues: an agency's dossiers by status and due time; an official's and a unit's.
+        Index("ix_dossiers_queue_agency", "handling_agency_id", "status", "due_at", "id"),
+        Index("ix_dossiers_queue_assignee", "assignee_id", "status", "due_at", "id"),
+        Index("ix_dossiers_queue_unit", "handling_unit_id", "status", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +134,31 @@ class Dossier(Base):
     appointment_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    # Processing. The clock starts at received_at (the next working moment when received after
+    # hours); due_at is the appointment, moved by pauses for a supplement and by an apology.
+    received_at: Mapped[datetime | None]
+    clock_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    original_due_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    supplement_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    apology_at: Mapped[datetime | None]
+    # Set when an apology came later than one working day before the due time.
+    apology_late: Mapped[bool] = mapped_column(default=False, server_default="0")
+    deadline_state: Mapped[str | None] = mapped_column(String(16))
+    # The open step of the routing slip, and who holds it.
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier_steps.id", use_alter=True, ondelete="SET NULL")
+    )
+    handling_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # "approved" or "denied", once the leader has decided.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    return_method: Mapped[str | None] = mapped_column(String(16))
+    postal_tracking: Mapped[str | None] = mapped_column(String(50))
     # Optimistic locking: two requests that read the same state cannot both change it (a double
     # submission, a file added while the draft is being submitted); the later one fails.
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -114,7 +167,7 @@ class Dossier(Base):
 
     procedure: Mapped[Procedure] = relationship(lazy="raise")
     procedure_version: Mapped[ProcedureVersion] = relationship(lazy="raise")
-    agency: Mapped[Agency | None] = relationship(lazy="raise")
+    agency: Mapped[Agency | None] = relationship(lazy="raise", foreign_keys=[agency_id])
     files: Mapped[list[DossierFile]] = relationship(
         back_populates="dossier", lazy="raise", order_by="DossierFile.id"
     )

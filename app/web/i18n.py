@@ -6,6 +6,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -20,15 +21,26 @@ LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 LOCALES_DIR = Path(__file__).parent / "locales"
 
 
+def read_catalog(locale: str, directory: Path = LOCALES_DIR) -> Catalog:
+    """Every ``*.po`` file of a locale merged into one catalog: each area of the pages keeps
+    its messages in a file of its own (messages.po, processing.po...)."""
+    merged = Catalog(locale=locale)
+    for path in sorted((directory / locale / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as po:
+            for message in read_po(po, locale=locale):
+                if message.id:
+                    if merged.get(message.id) is not None:
+                        raise ValueError(f"{path}: {message.id!r} is already in another file")
+                    merged[message.id] = message
+    return merged
+
+
 def load_translations(directory: Path = LOCALES_DIR) -> dict[str, Translations]:
-    """Each locale's messages.po compiled in memory, so no build step is needed."""
+    """Each locale's catalogs compiled in memory, so no build step is needed."""
     loaded: dict[str, Translations] = {}
     for locale in LOCALES:
-        path = directory / locale / "LC_MESSAGES" / "messages.po"
-        with path.open("rb") as po:
-            catalog = read_po(po, locale=locale)
         compiled = BytesIO()
-        write_mo(compiled, catalog)
+        write_mo(compiled, read_catalog(locale, directory))
         compiled.seek(0)
         loaded[locale] = Translations(compiled)
     return loaded

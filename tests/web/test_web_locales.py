@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 from app.web import i18n
 
@@ -38,9 +37,7 @@ def _used() -> dict[str | tuple[str, ...], list[str]]:
 
 
 def _catalog(locale: str) -> Catalog:
-    path = i18n.LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as po:
-        return read_po(po, locale=locale)
+    return i18n.read_catalog(locale)
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
