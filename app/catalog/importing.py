@@ -89,6 +89,12 @@ async def _check_references(
             sorted(
                 {a.parent for a in catalog.agencies if a.parent}
                 | {code for p in catalog.procedures for code in p.agencies}
+                | {
+                    code
+                    for p in catalog.procedures
+                    if p.workflow
+                    for code in p.workflow.coordinating_agencies()
+                }
             ),
         )
     )
@@ -127,6 +133,14 @@ async def _check_references(
                     f"Không có cơ quan mã {code}",
                     f"No agency with code {code}",
                 )
+        if procedure.workflow:
+            for position, step in enumerate(procedure.workflow.steps):
+                if step.agency and step.agency not in agency_codes:
+                    problems.add(
+                        f"{where}.workflow.steps[{position}].agency",
+                        f"Không có cơ quan mã {step.agency}",
+                        f"No agency with code {step.agency}",
+                    )
         document_codes = [d.code for d in procedure.documents]
         for code in _duplicates(document_codes):
             problems.add(
@@ -302,12 +316,22 @@ async def _upsert_procedures(
 
         documents = _plain([d.model_dump(mode="json") for d in item.documents])
         form = _plain(item.form)
+        workflow = _plain(item.workflow.model_dump(mode="json")) if item.workflow else {}
         latest = versions.get(procedure.id)
-        if latest is None or latest.documents != documents or latest.form != form:
+        if (
+            latest is None
+            or latest.documents != documents
+            or latest.form != form
+            or latest.workflow != workflow
+        ):
             number = latest.number + 1 if latest else 1
             session.add(
                 ProcedureVersion(
-                    procedure_id=procedure.id, number=number, documents=documents, form=form
+                    procedure_id=procedure.id,
+                    number=number,
+                    documents=documents,
+                    form=form,
+                    workflow=workflow,
                 )
             )
             report.new_versions += 1
@@ -354,6 +378,7 @@ async def export_catalog(session: AsyncSession) -> dict[str, Any]:
                 "postal": p.postal_allowed,
                 "published": p.published,
                 "form": versions[p.id].form if p.id in versions else {},
+                "workflow": (versions[p.id].workflow or None) if p.id in versions else None,
             }
             for p in procedures
         ],

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.catalog.workflow import Workflow
 from app.forms import FormDefinition
 from app.models.catalog import AgencyLevel, OnlineLevel
 
@@ -76,6 +77,8 @@ class ProcedureIn(_Strict):
     postal: bool = False
     published: bool = False
     form: dict[str, Any]
+    # None: the default workflow (receive, appraise, approve, sign, return at one agency).
+    workflow: Workflow | None = None
 
     @model_validator(mode="after")
     def _committed_within_legal(self) -> ProcedureIn:
@@ -184,3 +187,4 @@ class FilingTarget(BaseModel):
     online_level: OnlineLevel
     postal_allowed: bool
     committed_days: float
+    workflow: Workflow

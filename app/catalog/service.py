@@ -21,6 +21,7 @@ from app.catalog.schemas import (
     ProcedureSummary,
     RequiredDocument,
 )
+from app.catalog.workflow import workflow_of
 from app.errors import InvalidInput, NotFound
 from app.forms import FormDefinition, parse_definition
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
@@ -189,6 +190,7 @@ def _filing_target(procedure: Procedure, version: ProcedureVersion) -> FilingTar
         online_level=OnlineLevel(procedure.online_level),
         postal_allowed=procedure.postal_allowed,
         committed_days=float(procedure.committed_days),
+        workflow=workflow_of(version.workflow),
     )
 
 
