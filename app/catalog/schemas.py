@@ -110,6 +110,14 @@ class AgencyOut(BaseModel):
     phone: str | None
 
 
+class AgencyKey(BaseModel):
+    """An agency as other domains refer to it: its id, with the code and name people see."""
+
+    id: int
+    code: str
+    name: str
+
+
 class AgencyRef(BaseModel):
     code: str
     name: str

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog import repository
 from app.catalog.schemas import (
     LEGACY_LEVEL,
+    AgencyKey,
     AgencyOut,
     AgencyRef,
     FieldOut,
@@ -165,6 +166,12 @@ async def list_agencies(session: AsyncSession, level: AgencyLevel | None = None)
         )
         for a in agencies
     ]
+
+
+async def agency_by_code(session: AsyncSession, code: str) -> AgencyKey | None:
+    """The agency with this code, or None."""
+    found = (await repository.agencies_by_code(session, [code.strip()])).get(code.strip())
+    return AgencyKey(id=found.id, code=found.code, name=found.name) if found else None
 
 
 async def list_fields(session: AsyncSession) -> list[FieldOut]:
