@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{VAR_DIR}/motcua.sqlite3"
 SECRET_KEY_FILE = VAR_DIR / "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
+_PERIOD = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 
 
 class Environment(StrEnum):
@@ -51,6 +54,19 @@ class Settings(BaseSettings):
     upload_hours: int = Field(default=24, ge=1, le=24 * 30)
     # tcp://host:3310 or unix:///path/to/clamd.ctl; unset: files are not scanned for viruses.
     clamd_url: str = ""
+    # Working periods of a day, in order: deadlines count only these hours (see working_periods).
+    working_hours: str = "07:00-11:30,13:30-17:00"
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours_parse(cls, value: str) -> str:
+        parse_working_hours(value)
+        return value
+
+    @property
+    def working_periods(self) -> tuple[tuple[time, time], ...]:
+        """The working hours as (start, end) times of day, in order."""
+        return parse_working_hours(self.working_hours)
 
     @model_validator(mode="after")
     def _secret_key_is_set(self) -> Self:
@@ -67,6 +83,31 @@ class Settings(BaseSettings):
             raise ValueError("MOTCUA_SECRET_KEY is required in production")
         self.secret_key = _development_secret_key()
         return self
+
+
+def parse_working_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """Periods written HH:MM-HH:MM and separated by commas, in order and not overlapping, as
+    (start, end) pairs; ValueError naming the faulty period otherwise."""
+    periods: list[tuple[time, time]] = []
+    for written in text.split(","):
+        period = written.strip()
+        match = _PERIOD.fullmatch(period)
+        if match is None:
+            raise ValueError(
+                f"MOTCUA_WORKING_HOURS: {period!r} is not a period HH:MM-HH:MM"
+                " (such as 07:00-11:30,13:30-17:00)"
+            )
+        start_hour, start_minute, end_hour, end_minute = (int(part) for part in match.groups())
+        start, end = time(start_hour, start_minute), time(end_hour, end_minute)
+        if end <= start:
+            raise ValueError(f"MOTCUA_WORKING_HOURS: {period!r} must end after it starts")
+        if periods and start < periods[-1][1]:
+            raise ValueError(
+                f"MOTCUA_WORKING_HOURS: {period!r} begins before the period before it ends"
+                " (periods must be in order and must not overlap)"
+            )
+        periods.append((start, end))
+    return tuple(periods)
 
 
 def _development_secret_key() -> str:

@@ -1,0 +1,1 @@
+"""Processing of dossiers: workflows, queues, deadlines on the working calendar, supplements."""
