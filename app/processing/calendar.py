@@ -140,7 +140,8 @@ class WorkingCalendar:
         return self._utc(_midnight(self._working_day(day + _ONE_DAY, 0)) + self.hours.opening)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The earliest moment after which `duration` of working time has passed since start."""
+        """The earliest moment by which `duration` of working time has passed since start: a
+        result at the close of a period stays there (11:30, 17:00), not at the next opening."""
         if duration < _NOTHING:
             raise ValueError("working time to add must not be negative")
         local = self._local(start)

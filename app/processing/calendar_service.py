@@ -33,8 +33,8 @@ COUNTRY = "VN"
 WORKING_DAY_NAME = "Ngày làm việc bù"
 _SATURDAY = 5
 _WEEKEND_NAMES = {5: ("thứ Bảy", "a Saturday"), 6: ("Chủ nhật", "a Sunday")}
-# How far from a holiday on a rest day the package may put the day off that replaces it: up to
-# five days for Tết, whose replacement comes after the other days of Tết.
+# How far from a holiday on a rest day the package may put the working day off that replaces
+# it: up to five days for Tết, whose replacements come before or after its other days.
 _REPLACEMENT_REACH = timedelta(days=7)
 
 
