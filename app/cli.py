@@ -1,4 +1,5 @@
-"""The `motcua` command: serve the portal, migrate the database, load and move catalogs."""
+"""The `motcua` command: serve the portal, migrate the database, load and move catalogs, manage
+officials, units and API keys."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
-from app.accounts import api_keys
+from app.accounts import api_keys, officials
 from app.accounts.demo import load_demo_accounts
-from app.accounts.schemas import ApiKeyOut
+from app.accounts.errors import AgencyNotFound
+from app.accounts.schemas import ApiKeyOut, OfficialOut, UnitOut
+from app.catalog import service as catalog
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
-from app.catalog.schemas import ImportReport
+from app.catalog.schemas import AgencyKey, ImportReport
 from app.config import get_settings
 from app.dossiers.tasks import CleanupReport
 from app.errors import PortalError
@@ -32,10 +35,14 @@ T = TypeVar("T")
 cli = typer.Typer(help="Một cửa: cổng dịch vụ công trực tuyến / online public services portal.")
 db_cli = typer.Typer(help="Database schema.")
 catalog_cli = typer.Typer(help="Procedure catalog files.")
-apikeys_cli = typer.Typer(help="API keys of enterprises, for their software.")
+apikeys_cli = typer.Typer(help="API keys of enterprises and agencies, for their software.")
+users_cli = typer.Typer(help="Officials of agencies.")
+units_cli = typer.Typer(help="Units (phòng, bộ phận) of agencies.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(apikeys_cli, name="apikeys")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(units_cli, name="units")
 
 
 def _in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -199,64 +206,102 @@ def _when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
+def _table(rows: list[tuple[str, ...]]) -> None:
+    """Rows in aligned columns, the first row being the heading."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        typer.echo("  ".join(cells).rstrip())
+
+
+def _split(values: str) -> list[str]:
+    return [value.strip() for value in values.split(",")]
+
+
+async def _agency(session: AsyncSession, code: str) -> AgencyKey:
+    agency = await catalog.agency_by_code(session, code)
+    if agency is None:
+        raise AgencyNotFound(code.strip())
+    return agency
+
+
+EnterpriseOption = Annotated[
+    str | None, typer.Option("--enterprise", help="Tax code of the enterprise")
+]
+AgencyOption = Annotated[str | None, typer.Option("--agency", help="Code of the agency")]
+
+
 @apikeys_cli.command("create")
 def apikeys_create(
     name: Annotated[str, typer.Option("--name", help="What the key is for, e.g. the software")],
-    enterprise: Annotated[str, typer.Option("--enterprise", help="Tax code of the enterprise")],
     scopes: Annotated[
         str,
-        typer.Option("--scopes", help=f"Comma-separated, among: {','.join(api_keys.KNOWN_SCOPES)}"),
+        typer.Option(
+            "--scopes",
+            help=f"Comma-separated: {','.join(api_keys.ENTERPRISE_SCOPES)} for an enterprise, "
+            f"{','.join(api_keys.AGENCY_SCOPES)} for an agency",
+        ),
     ],
+    enterprise: EnterpriseOption = None,
+    agency: AgencyOption = None,
 ) -> None:
-    """Create an API key; the key itself is printed once, alone on the last line."""
+    """Create an API key for an enterprise or an agency (give one); the key itself is printed
+    once, alone on the last line."""
 
     async def work(session: AsyncSession) -> tuple[ApiKeyOut, str]:
         return await api_keys.create_api_key(
-            session, enterprise_tax_code=enterprise, name=name, scopes=scopes.split(",")
+            session,
+            name=name,
+            scopes=_split(scopes),
+            enterprise_tax_code=enterprise,
+            agency_code=agency,
         )
 
     key, raw_key = _in_unit_of_work(work)
+    if key.enterprise_tax_code is not None:
+        owner_vi, owner_en = f"doanh nghiệp {key.enterprise_tax_code}", "enterprise"
+    else:
+        owner_vi, owner_en = f"cơ quan {key.agency_code}", "agency"
     typer.echo(
-        f"Đã tạo khoá API {key.prefix} ({key.name}, quyền {' '.join(key.scopes)}) cho doanh "
-        f"nghiệp {key.enterprise_tax_code}; hãy lưu khoá dưới đây, nó sẽ không được hiển thị lại."
+        f"Đã tạo khoá API {key.prefix} ({key.name}, quyền {' '.join(key.scopes)}) cho "
+        f"{owner_vi}; hãy lưu khoá dưới đây, nó sẽ không được hiển thị lại."
     )
     typer.echo(
         f"Created API key {key.prefix} ({key.name}, scopes {' '.join(key.scopes)}) for "
-        f"enterprise {key.enterprise_tax_code}; keep the key below, it will not be shown again."
+        f"{owner_en} {key.enterprise_tax_code or key.agency_code}; keep the key below, it will "
+        "not be shown again."
     )
     typer.echo(raw_key)
 
 
 @apikeys_cli.command("list")
-def apikeys_list(
-    enterprise: Annotated[str, typer.Option("--enterprise", help="Tax code of the enterprise")],
-) -> None:
-    """List an enterprise's API keys (never the keys themselves)."""
+def apikeys_list(enterprise: EnterpriseOption = None, agency: AgencyOption = None) -> None:
+    """List the API keys of an enterprise or of an agency (never the keys themselves)."""
 
     async def work(session: AsyncSession) -> list[ApiKeyOut]:
-        return await api_keys.list_api_keys(session, enterprise)
+        return await api_keys.list_api_keys(session, enterprise, agency_code=agency)
 
     keys = _in_unit_of_work(work)
     if not keys:
-        typer.echo("Doanh nghiệp chưa có khoá API nào / the enterprise has no API keys")
+        typer.echo("Chưa có khoá API nào / there are no API keys")
         return
-    rows = [("PREFIX", "NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
     # Shown with the key's mark, so a prefix that begins with "-" is never read as an option.
-    rows += [
-        (
-            f"{api_keys.KEY_MARK}{key.prefix}",
-            key.name,
-            ",".join(key.scopes),
-            _when(key.created_at),
-            _when(key.last_used_at),
-            _when(key.revoked_at),
-        )
-        for key in keys
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        typer.echo("  ".join(cells).rstrip())
+    _table(
+        [
+            ("PREFIX", "NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED"),
+            *(
+                (
+                    f"{api_keys.KEY_MARK}{key.prefix}",
+                    key.name,
+                    ",".join(key.scopes),
+                    _when(key.created_at),
+                    _when(key.last_used_at),
+                    _when(key.revoked_at),
+                )
+                for key in keys
+            ),
+        ]
+    )
 
 
 @apikeys_cli.command("revoke")
@@ -274,6 +319,99 @@ def apikeys_revoke(
     typer.echo(
         f"Đã thu hồi khoá API {key.prefix} ({key.name}) / API key {key.prefix} ({key.name}) revoked"
     )
+
+
+@users_cli.command("create-official")
+def users_create_official(
+    email: Annotated[str, typer.Option("--email", help="The official's e-mail, to sign in")],
+    password: Annotated[str, typer.Option("--password", help="At least 8 characters")],
+    agency: Annotated[str, typer.Option("--agency", help="Code of the agency")],
+    roles: Annotated[
+        str,
+        typer.Option("--roles", help=f"Comma-separated, among: {','.join(officials.ROLES)}"),
+    ],
+    name: Annotated[str, typer.Option("--name", help="Full name")] = "",
+    unit: Annotated[str | None, typer.Option("--unit", help="Code of a unit of the agency")] = None,
+    title: Annotated[str, typer.Option("--title", help="Title, e.g. Chuyên viên")] = "",
+) -> None:
+    """Create an official of an agency, with its roles and unit."""
+
+    async def work(session: AsyncSession) -> OfficialOut:
+        return await officials.create_official(
+            session,
+            email=email,
+            password=password,
+            full_name=name,
+            agency_code=agency,
+            roles=_split(roles),
+            unit_code=unit,
+            title=title,
+        )
+
+    official = _in_unit_of_work(work)
+    roles_text = ",".join(official.roles)
+    typer.echo(
+        f"Đã tạo cán bộ {official.email} ({roles_text}) của {official.agency_name} / "
+        f"official {official.email} ({roles_text}) created in agency {official.agency_code}"
+    )
+
+
+@users_cli.command("list")
+def users_list(agency: Annotated[str, typer.Option("--agency", help="Code of the agency")]) -> None:
+    """List the officials of an agency: e-mail, name, roles, unit, title, status."""
+
+    async def work(session: AsyncSession) -> list[OfficialOut]:
+        return await officials.list_officials(session, (await _agency(session, agency)).id)
+
+    found = _in_unit_of_work(work)
+    if not found:
+        typer.echo("Cơ quan chưa có cán bộ nào / the agency has no officials")
+        return
+    _table(
+        [
+            ("EMAIL", "NAME", "ROLES", "UNIT", "TITLE", "STATUS"),
+            *(
+                (
+                    o.email,
+                    o.full_name,
+                    ",".join(o.roles),
+                    o.unit_code or "-",
+                    o.title or "-",
+                    "disabled" if o.disabled else "active",
+                )
+                for o in found
+            ),
+        ]
+    )
+
+
+@units_cli.command("create")
+def units_create(
+    agency: Annotated[str, typer.Option("--agency", help="Code of the agency")],
+    code: Annotated[str, typer.Option("--code", help="Letters, digits and . _ -")],
+    name: Annotated[str, typer.Option("--name", help="e.g. Bộ phận Một cửa")],
+) -> None:
+    """Create a unit of an agency."""
+
+    async def work(session: AsyncSession) -> UnitOut:
+        return await officials.create_unit(session, agency, code, name)
+
+    unit = _in_unit_of_work(work)
+    typer.echo(f"Đã tạo đơn vị {unit.code} ({unit.name}) / unit {unit.code} ({unit.name}) created")
+
+
+@units_cli.command("list")
+def units_list(agency: Annotated[str, typer.Option("--agency", help="Code of the agency")]) -> None:
+    """List the units of an agency."""
+
+    async def work(session: AsyncSession) -> list[UnitOut]:
+        return await officials.list_units(session, (await _agency(session, agency)).id)
+
+    units = _in_unit_of_work(work)
+    if not units:
+        typer.echo("Cơ quan chưa có đơn vị nào / the agency has no units")
+        return
+    _table([("CODE", "NAME"), *((unit.code, unit.name) for unit in units)])
 
 
 def main() -> None:

@@ -64,7 +64,7 @@ def test_upgrade_demo_export_import(motcua, tmp_path: Path) -> None:  # type: ig
     first = motcua("demo")
     assert first.returncode == 0, first.stderr
     assert "created 0" not in first.stdout
-    assert "demo accounts created: 3" in first.stdout
+    assert "demo accounts created: 7" in first.stdout
     second = motcua("demo")
     assert "created 0, updated 0" in second.stdout and "new form versions 0" in second.stdout
     assert "demo accounts created: 0" in second.stdout

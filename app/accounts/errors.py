@@ -125,6 +125,31 @@ class ApiKeyInvalid(InvalidInput):
     """The name or the scopes of a new API key are wrong; ``problems`` name them."""
 
 
+class OfficialInvalid(InvalidInput):
+    """Some fields of an official's form are wrong; ``problems`` name them."""
+
+
+class UnitInvalid(InvalidInput):
+    """The code or the name of a new unit is wrong; ``problems`` say how."""
+
+
+class OfficialNotFound(NotFound):
+    code = "official_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("Không tìm thấy cán bộ này.", message_en="There is no such official.")
+
+
+class AgencyNotFound(NotFound):
+    code = "agency_not_found"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"Không có cơ quan nào có mã {code!r}.",
+            message_en=f"There is no agency with the code {code!r}.",
+        )
+
+
 class EnterpriseNotFound(NotFound):
     code = "enterprise_not_found"
 
@@ -178,3 +203,16 @@ class InsufficientScope(PortalError):
             "WWW-Authenticate": f'Bearer realm="motcua", error="insufficient_scope", '
             f'scope="{needed}"'
         }
+
+
+class EnterpriseKeyRequired(InsufficientScope):
+    """An agency's key where only an enterprise's can act: what the one may do is never what
+    the other may, so it is refused as a key without the needed scope."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.message = (
+            "Đây là khoá API của một cơ quan; chỉ khoá API của doanh nghiệp dùng được ở đây."
+        )
+        self.message_en = "This is an agency's API key; only an enterprise's API key works here."
+        self.headers = {"WWW-Authenticate": 'Bearer realm="motcua", error="insufficient_scope"'}

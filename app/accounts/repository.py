@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,9 +14,11 @@ from app.models.accounts import (
     ApiKey,
     Enterprise,
     EnterpriseMember,
+    Official,
     PasswordResetToken,
     Session,
     SignInAttempt,
+    Unit,
 )
 
 
@@ -136,22 +138,62 @@ async def enterprise_by_tax_code(session: AsyncSession, tax_code: str) -> Enterp
     return found
 
 
+def _api_keys() -> Select[ApiKey]:
+    return select(ApiKey).options(selectinload(ApiKey.enterprise), selectinload(ApiKey.agency))
+
+
 async def api_key_by_prefix(session: AsyncSession, prefix: str) -> ApiKey | None:
-    found: ApiKey | None = await session.scalar(
-        select(ApiKey).where(ApiKey.prefix == prefix).options(selectinload(ApiKey.enterprise))
-    )
+    found: ApiKey | None = await session.scalar(_api_keys().where(ApiKey.prefix == prefix))
     return found
 
 
-async def api_keys_of_enterprise(session: AsyncSession, enterprise_id: int) -> list[ApiKey]:
-    rows = await session.scalars(
-        select(ApiKey)
-        .where(ApiKey.enterprise_id == enterprise_id)
-        .options(selectinload(ApiKey.enterprise))
-        .order_by(ApiKey.created_at, ApiKey.id)
+async def api_keys_of(
+    session: AsyncSession, *, enterprise_id: int | None = None, agency_id: int | None = None
+) -> list[ApiKey]:
+    """The keys of an enterprise or of an agency, oldest first."""
+    owner = (
+        ApiKey.enterprise_id == enterprise_id
+        if enterprise_id is not None
+        else ApiKey.agency_id == agency_id
     )
+    rows = await session.scalars(_api_keys().where(owner).order_by(ApiKey.created_at, ApiKey.id))
     return list(rows)
 
 
 async def touch_api_key(session: AsyncSession, key_id: int, now: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+def _officials() -> Select[Official]:
+    return select(Official).options(
+        selectinload(Official.account), selectinload(Official.agency), selectinload(Official.unit)
+    )
+
+
+async def official(session: AsyncSession, account_id: int) -> Official | None:
+    found: Official | None = await session.scalar(
+        _officials()
+        .where(Official.account_id == account_id)
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def officials_of_agency(session: AsyncSession, agency_id: int) -> list[Official]:
+    return list(await session.scalars(_officials().where(Official.agency_id == agency_id)))
+
+
+async def account(session: AsyncSession, account_id: int) -> Account | None:
+    found: Account | None = await session.get(Account, account_id)
+    return found
+
+
+async def unit_by_code(session: AsyncSession, agency_id: int, code: str) -> Unit | None:
+    found: Unit | None = await session.scalar(
+        select(Unit).where(Unit.agency_id == agency_id, Unit.code == code)
+    )
+    return found
+
+
+async def units_of_agency(session: AsyncSession, agency_id: int) -> list[Unit]:
+    return list(await session.scalars(select(Unit).where(Unit.agency_id == agency_id)))

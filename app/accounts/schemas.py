@@ -58,7 +58,9 @@ class ApiKeyOut(BaseModel):
 
     prefix: str
     name: str
+    # Exactly one of the two owns the key.
     enterprise_tax_code: str | None
+    agency_code: str | None
     scopes: list[str]
     created_at: datetime
     last_used_at: datetime | None
@@ -66,10 +68,12 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiPrincipal(BaseModel):
-    """Who is calling the API with a valid key: the enterprise and the key."""
+    """Who is calling the API with a valid key: the enterprise or the agency, and the key."""
 
-    enterprise_tax_code: str
-    enterprise_name: str
+    enterprise_tax_code: str | None = None
+    enterprise_name: str | None = None
+    agency_id: int | None = None
+    agency_code: str | None = None
     key_name: str
     key_prefix: str
     scopes: list[str]
@@ -80,4 +84,36 @@ class EnterpriseRef(BaseModel):
 
     id: int
     tax_code: str
+    name: str
+
+
+class OfficialOut(BaseModel):
+    """An official: the account, its agency and unit, and what it may do (OfficialRole values,
+    in the order of OfficialRole)."""
+
+    account_id: int
+    email: str
+    full_name: str
+    phone: str | None
+    title: str
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    unit_id: int | None
+    unit_code: str | None
+    unit_name: str | None
+    roles: list[str]
+    disabled: bool
+
+    def holds(self, *roles: str) -> bool:
+        """Whether the official holds at least one of the roles."""
+        return any(role in self.roles for role in roles)
+
+
+class UnitOut(BaseModel):
+    """A unit (phòng, bộ phận) of an agency."""
+
+    id: int
+    agency_id: int
+    code: str
     name: str

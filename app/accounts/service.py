@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository
 from app.accounts.errors import (
     AlreadyRegistered,
+    OfficialInvalid,
     PasswordInvalid,
     ResetLinkInvalid,
     SignInFailed,
@@ -35,7 +37,7 @@ from app.accounts.schemas import (
     EnterpriseSignUp,
     SignedIn,
 )
-from app.errors import ProblemList
+from app.errors import InvalidInput, ProblemList
 from app.forms.identifiers import citizen_id_problem, is_email, normalize_phone, normalize_tax_code
 from app.kit.clock import aware, utcnow
 from app.models.accounts import (
@@ -85,7 +87,7 @@ def normalize_email(value: str) -> str:
     return "" if "\x00" in value else value.strip().lower()
 
 
-def _single_line(value: str) -> str:
+def single_line(value: str) -> str:
     """Runs of white space (and NUL characters, which the database cannot store) as one space."""
     return " ".join(value.replace("\x00", " ").split())
 
@@ -123,9 +125,13 @@ def _check_password(password: str, confirm: str, problems: ProblemList) -> None:
 
 
 def _check_person(
-    form: CitizenSignUp, problems: ProblemList, *, citizen_id_required: bool
+    form: CitizenSignUp,
+    problems: ProblemList,
+    *,
+    citizen_id_required: bool,
+    phone_required: bool = True,
 ) -> dict[str, str | None]:
-    full_name = _single_line(form.full_name)
+    full_name = single_line(form.full_name)
     if not full_name:
         problems.add("full_name", "Vui lòng nhập họ và tên", "Enter your full name")
     elif len(full_name) > MAX_NAME_LENGTH:
@@ -145,7 +151,8 @@ def _check_person(
         )
     phone: str | None = None
     if not form.phone.strip():
-        problems.add("phone", "Vui lòng nhập số điện thoại", "Enter your phone number")
+        if phone_required:
+            problems.add("phone", "Vui lòng nhập số điện thoại", "Enter your phone number")
     else:
         phone = normalize_phone(form.phone)
         if phone is None:
@@ -222,6 +229,14 @@ def _refuse(problems: ProblemList) -> SignUpInvalid:
     )
 
 
+def _refuse_official(problems: ProblemList) -> OfficialInvalid:
+    return OfficialInvalid(
+        "Không tạo được tài khoản cán bộ: vui lòng sửa các lỗi dưới đây.",
+        message_en="The official's account was not created: please correct the errors below.",
+        problems=problems.items,
+    )
+
+
 def _email_problem(problems: ProblemList) -> None:
     problems.add(
         "email",
@@ -235,22 +250,43 @@ async def sign_up_citizen(session: AsyncSession, form: CitizenSignUp) -> Account
     return await _new_person(session, form, AccountKind.citizen, citizen_id_required=True)
 
 
-async def create_official(session: AsyncSession, form: CitizenSignUp) -> AccountOut:
-    """An official's account: made by an administrator (or the demo), never by signing up."""
-    return await _new_person(session, form, AccountKind.official, citizen_id_required=False)
+async def create_official(
+    session: AsyncSession, form: CitizenSignUp, problems: ProblemList | None = None
+) -> AccountOut:
+    """An official's account, made by an administrator (or the demo), never by signing up; its
+    phone is optional. The officials service passes the ``problems`` it found in the rest of
+    the official's form, so that one OfficialInvalid names them all with the account's."""
+    return await _new_person(
+        session,
+        form,
+        AccountKind.official,
+        citizen_id_required=False,
+        phone_required=False,
+        problems=problems,
+        refuse=_refuse_official,
+    )
 
 
 async def _new_person(
-    session: AsyncSession, form: CitizenSignUp, kind: AccountKind, *, citizen_id_required: bool
+    session: AsyncSession,
+    form: CitizenSignUp,
+    kind: AccountKind,
+    *,
+    citizen_id_required: bool,
+    phone_required: bool = True,
+    problems: ProblemList | None = None,
+    refuse: Callable[[ProblemList], InvalidInput] = _refuse,
 ) -> AccountOut:
-    problems = ProblemList()
-    person = _check_person(form, problems, citizen_id_required=citizen_id_required)
+    problems = problems if problems is not None else ProblemList()
+    person = _check_person(
+        form, problems, citizen_id_required=citizen_id_required, phone_required=phone_required
+    )
     email = person["email"]
     email_ok = email and not any(p.location == "email" for p in problems.items)
     if email_ok and await repository.email_taken(session, email or ""):
         _email_problem(problems)
     if problems:
-        raise _refuse(problems)
+        raise refuse(problems)
     account = await _new_account(session, kind, person, form.password)
     await _flush_or_conflict(session, _email_taken())
     return await get_account(session, account.id)
@@ -276,7 +312,7 @@ async def sign_up_enterprise(session: AsyncSession, form: EnterpriseSignUp) -> A
                 "Mã số thuế không hợp lệ: sai chữ số kiểm tra",
                 "Tax code is not valid: the check digit is wrong",
             )
-    name = _single_line(form.enterprise_name)
+    name = single_line(form.enterprise_name)
     if not name:
         problems.add(
             "enterprise_name", "Vui lòng nhập tên doanh nghiệp", "Enter the enterprise's name"
@@ -287,7 +323,7 @@ async def sign_up_enterprise(session: AsyncSession, form: EnterpriseSignUp) -> A
             f"Tên doanh nghiệp không được dài quá {MAX_NAME_LENGTH} ký tự",
             f"Enterprise name must be {MAX_NAME_LENGTH} characters or fewer",
         )
-    address = _single_line(form.enterprise_address)
+    address = single_line(form.enterprise_address)
     if len(address) > MAX_ADDRESS_LENGTH:
         problems.add(
             "enterprise_address",

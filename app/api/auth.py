@@ -1,4 +1,5 @@
-"""Authentication of enterprise software: `Authorization: Bearer <API key>`, and scopes."""
+"""Authentication of enterprise and agency software: `Authorization: Bearer <API key>`, and
+scopes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ApiKey",
-    description="An enterprise's API key (`mck_…`), created with `motcua apikeys create`.",
+    description=(
+        "An enterprise's or an agency's API key (`mck_…`), made with `motcua apikeys create`."
+    ),
 )
 
 _WWW_AUTHENTICATE = {
@@ -35,7 +38,8 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 }
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {
-        "description": "The API key lacks a needed scope (application/problem+json)",
+        "description": "The API key lacks a needed scope, or is an agency's where only an "
+        "enterprise's works (application/problem+json)",
         "headers": _WWW_AUTHENTICATE,
     },
 }
@@ -45,7 +49,7 @@ async def api_principal(
     session: Session,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiPrincipal:
-    """The enterprise and key calling; 401 problem+json without a usable key."""
+    """The enterprise or agency and the key calling; 401 problem+json without a usable key."""
     if credentials is None:
         raise Unauthorized()
     return await api_keys.authenticate(session, credentials.credentials)

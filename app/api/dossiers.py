@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from app.accounts import api_keys
 from app.accounts.api_keys import SCOPE_READ, SCOPE_SUBMIT
 from app.accounts.schemas import ApiPrincipal
 from app.api import problems
@@ -190,7 +191,7 @@ async def _applicant(
     session: Session, principal: ApiPrincipal, *, phone: str = "", email: str = ""
 ) -> Applicant:
     return await service.applicant_for_enterprise(
-        session, principal.enterprise_tax_code, phone=phone, email=email
+        session, api_keys.enterprise_of(principal), phone=phone, email=email
     )
 
 

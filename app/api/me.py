@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.api.auth import UNAUTHORIZED, Principal
+from app.accounts import api_keys
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal
 
 router = APIRouter(tags=["me"])
 
@@ -26,12 +27,13 @@ class Me(BaseModel):
     api_key: ApiKeyRef
 
 
-@router.get("/me", response_model=Me, responses=UNAUTHORIZED)
+@router.get("/me", response_model=Me, responses=UNAUTHORIZED | FORBIDDEN)
 async def who_am_i(principal: Principal) -> Me:
-    """The enterprise and the API key (name, prefix, scopes) the request authenticates as."""
+    """The enterprise and the API key (name, prefix, scopes) the request authenticates as;
+    403 for an agency's key."""
     return Me(
         enterprise=EnterpriseRef(
-            tax_code=principal.enterprise_tax_code, name=principal.enterprise_name
+            tax_code=api_keys.enterprise_of(principal), name=principal.enterprise_name or ""
         ),
         api_key=ApiKeyRef(
             name=principal.key_name, prefix=principal.key_prefix, scopes=principal.scopes

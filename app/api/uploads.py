@@ -195,7 +195,7 @@ async def tus_applicant(
             raise Unauthorized()
         principal = await api_keys.authenticate(session, raw_key)
         api_keys.require_scopes(principal, api_keys.SCOPE_SUBMIT)
-        return await dossiers.applicant_for_enterprise(session, principal.enterprise_tax_code)
+        return await dossiers.applicant_for_enterprise(session, api_keys.enterprise_of(principal))
     settings = _settings(request)
     token = unsign(settings.secret_key, "session", request.cookies.get(SESSION_COOKIE))
     account = await accounts.current_account(session, token)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.kit.clock import utcnow
 from app.models.base import Base
+from app.models.catalog import Agency
 
 
 class AccountKind(StrEnum):
@@ -161,6 +162,7 @@ class Official(Base):
     title: Mapped[str] = mapped_column(String(100), default="")
 
     account: Mapped[Account] = relationship(lazy="raise")
+    agency: Mapped[Agency] = relationship(lazy="raise")
     unit: Mapped[Unit | None] = relationship(lazy="raise")
 
     @property
@@ -169,7 +171,7 @@ class Official(Base):
 
 
 class ApiKey(Base):
-    """A key that enterprise software uses on the REST API. Only the SHA-256 of the key is
+    """A key that enterprise or agency software uses on the REST API. Only the SHA-256 of the key is
     kept; the public prefix (the 8 characters after ``mck_``) finds the row to compare with."""
 
     __tablename__ = "api_keys"
@@ -192,3 +194,4 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")
+    agency: Mapped[Agency | None] = relationship(lazy="raise")

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import api_keys, service
 from app.accounts.errors import (
+    AgencyNotFound,
     ApiKeyInvalid,
     ApiKeyNotFound,
+    EnterpriseKeyRequired,
     EnterpriseNotFound,
     InsufficientScope,
     Unauthorized,
@@ -130,3 +132,83 @@ async def test_revoked_unknown_and_tampered_keys_are_refused(db_session: AsyncSe
         await api_keys.authenticate(db_session, raw)
     with pytest.raises(ApiKeyNotFound):
         await api_keys.revoke_api_key(db_session, "nope1234")
+
+
+AGENCY = "000.00.41.H39"
+
+
+async def test_an_agency_key_processes_and_authenticates(db_session: AsyncSession) -> None:
+    out, raw = await api_keys.create_api_key(
+        db_session, agency_code=f" {AGENCY} ", name="Phần mềm một cửa", scopes=["dossiers:process"]
+    )
+    assert out.agency_code == AGENCY and out.enterprise_tax_code is None
+    assert out.scopes == ["dossiers:process"]
+    principal = await api_keys.authenticate(db_session, raw)
+    assert principal.agency_code == AGENCY and principal.agency_id is not None
+    assert principal.enterprise_tax_code is None and principal.enterprise_name is None
+    api_keys.require_scopes(principal, api_keys.SCOPE_PROCESS)
+    with pytest.raises(InsufficientScope):
+        api_keys.require_scopes(principal, api_keys.SCOPE_READ)
+    with pytest.raises(EnterpriseKeyRequired) as exc:
+        api_keys.enterprise_of(principal)
+    assert exc.value.status == 403 and exc.value.code == "insufficient_scope"
+    assert [k.prefix for k in await api_keys.list_api_keys(db_session, agency_code=AGENCY)] == [
+        out.prefix
+    ]
+    assert await api_keys.list_api_keys(db_session, agency_code="000.00.42.H39") == []
+
+
+async def test_an_enterprise_key_names_its_enterprise(db_session: AsyncSession) -> None:
+    principal = await api_keys.authenticate(db_session, await _key(db_session))
+    assert api_keys.enterprise_of(principal) == TAX_CODE
+    assert principal.agency_id is None and principal.agency_code is None
+
+
+@pytest.mark.parametrize(
+    ("owner", "scopes", "expected"),
+    [
+        (
+            {"agency_code": AGENCY},
+            ["dossiers:process", "dossiers:submit"],
+            "An agency's API key cannot have the scope dossiers:submit; "
+            "the scopes it can have are: dossiers:process",
+        ),
+        (
+            {"enterprise_tax_code": TAX_CODE},
+            ["dossiers:process"],
+            "An enterprise's API key cannot have the scope dossiers:process; "
+            "the scopes it can have are: dossiers:submit, dossiers:read",
+        ),
+        ({"agency_code": AGENCY}, [], "Choose at least one scope among: dossiers:process"),
+    ],
+)
+async def test_a_key_holds_only_its_owners_scopes(
+    db_session: AsyncSession, owner: dict[str, str], scopes: list[str], expected: str
+) -> None:
+    await service.sign_up_enterprise(db_session, enterprise())
+    with pytest.raises(ApiKeyInvalid) as exc:
+        await api_keys.create_api_key(db_session, name="x", scopes=scopes, **owner)
+    [problem] = exc.value.problems
+    assert problem.location == "scopes" and problem.message_en == expected
+    assert problem.message.startswith(("Khoá API của", "Vui lòng chọn"))
+
+
+async def test_a_key_has_exactly_one_owner(db_session: AsyncSession) -> None:
+    await service.sign_up_enterprise(db_session, enterprise())
+    for owner in ({}, {"enterprise_tax_code": TAX_CODE, "agency_code": AGENCY}):
+        with pytest.raises(ApiKeyInvalid) as exc:
+            await api_keys.create_api_key(db_session, name="x", scopes=["dossiers:read"], **owner)
+        assert [p.location for p in exc.value.problems] == ["owner"]
+        with pytest.raises(ApiKeyInvalid):
+            await api_keys.list_api_keys(
+                db_session, owner.get("enterprise_tax_code"), agency_code=owner.get("agency_code")
+            )
+    for call in (
+        api_keys.create_api_key(
+            db_session, name="x", scopes=["dossiers:process"], agency_code="999.99.99.X00"
+        ),
+        api_keys.list_api_keys(db_session, agency_code="999.99.99.X00"),
+    ):
+        with pytest.raises(AgencyNotFound) as missing:
+            await call
+        assert missing.value.status == 404
