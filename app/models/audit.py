@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.clock import utcnow
@@ -29,7 +29,9 @@ class AuditRecord(Base):
     actor_name: Mapped[str] = mapped_column(String(255), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
     action: Mapped[str] = mapped_column(String(50))
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"))
+    # No foreign key: deleting a dossier must neither rewrite its audit rows (breaking the
+    # chain) nor be refused by the append-only trigger.
+    dossier_id: Mapped[int | None]
     dossier_code: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
