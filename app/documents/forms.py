@@ -16,7 +16,7 @@ from typing import Literal
 
 import segno
 from fpdf import FPDF, FontFace
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
 from app.documents.labels import (
     DOCUMENT_KINDS,
@@ -53,6 +53,7 @@ QR_SIZE = 28.0
 # The signature band: QR code and caption on the left, the signer's block on the right.
 BAND_HEIGHT = 50.0
 PLACEHOLDER = "…………"
+TABLE_PADDING = 1.0
 
 
 class _Sheet(FPDF):
@@ -172,6 +173,24 @@ def _applicant(pdf: FPDF, applicant: ApplicantPart, name_label: str = "Ông/Bà 
             _field(pdf, label, value)
 
 
+def _fitted(pdf: FPDF, value: str, width: float, line_height: float) -> str:
+    """The cell's text, cut with an ellipsis if it would not fit on one page: fpdf2 cannot split
+    a table row across pages (the spreadsheets keep the whole text)."""
+    room = pdf.h - pdf.t_margin - pdf.b_margin - 4 * line_height - 2 * TABLE_PADDING
+    most = max(1, int(room // line_height))
+    lines = pdf.multi_cell(
+        width - 2 * TABLE_PADDING,
+        line_height,
+        value,
+        dry_run=True,
+        output=MethodReturnValue.LINES,
+    )
+    assert isinstance(lines, list)
+    if len(lines) <= most:
+        return value
+    return "\n".join([*lines[: most - 1], "…"])
+
+
 def _table(
     pdf: FPDF,
     headings: Sequence[str],
@@ -180,21 +199,23 @@ def _table(
     size: float,
 ) -> None:
     _font(pdf, "", size)
+    line_height = size * 0.5
+    columns = [pdf.epw * w / sum(widths) for w in widths]
     with pdf.table(
         col_widths=tuple(widths),
         width=pdf.epw,
-        line_height=size * 0.5,
+        line_height=line_height,
         text_align=Align.L,
         headings_style=FontFace(emphasis="BOLD"),
-        padding=1,
+        padding=TABLE_PADDING,
     ) as table:
         heading = table.row()
         for value in headings:
             heading.cell(text(value), align=Align.C)
         for values in rows:
             row = table.row()
-            for value in values:
-                row.cell(text(value))
+            for value, width in zip(values, columns, strict=True):
+                row.cell(_fitted(pdf, text(value), width, line_height))
     pdf.ln(3)
 
 

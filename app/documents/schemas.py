@@ -21,7 +21,13 @@ from app.models.processing import DocumentForm, StepOutcome
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Paragraph = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+# Table cells are bounded so that a row always fits on one page, which fpdf2 requires.
+CellText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+ShortNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+# A procedure's name, as long as the catalog allows.
+Procedure = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 DossierCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 # Printed and encoded as given: a normalising URL type would change the QR code's content.
 LookupUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=1000)]
@@ -65,7 +71,7 @@ class FormBase(_Part):
 
 
 class ReceivedDocument(_Part):
-    name: Paragraph
+    name: CellText
     kind: DocumentKind = "original"
     count: int = Field(default=1, ge=1, le=1000)
 
@@ -78,7 +84,7 @@ class ReceiptData(FormBase):
     dossier_code: DossierCode
     applicant: ApplicantPart
     # What is asked: the procedure.
-    procedure: Paragraph
+    procedure: Procedure
     documents: list[ReceivedDocument] = Field(min_length=1)
     sets: int = Field(default=1, ge=1, le=100)
     # The processing time in working days (decimal: some procedures count half days).
@@ -93,8 +99,8 @@ class ReceiptData(FormBase):
 
 
 class SupplementItem(_Part):
-    item: Paragraph
-    reason: Paragraph
+    item: CellText
+    reason: CellText
 
 
 class SupplementRequestData(FormBase):
@@ -104,7 +110,7 @@ class SupplementRequestData(FormBase):
 
     dossier_code: DossierCode = ""
     applicant: ApplicantPart
-    procedure: Paragraph
+    procedure: Procedure
     items: list[SupplementItem] = Field(min_length=1)
     # The official the applicant may ask, who also signs the request.
     official: Name
@@ -118,7 +124,7 @@ class RefusalData(FormBase):
 
     dossier_code: DossierCode = ""
     applicant: ApplicantPart
-    procedure: Paragraph
+    procedure: Procedure
     reasons: list[Paragraph] = Field(min_length=1)
     official: Name
 
@@ -130,7 +136,7 @@ class ApologyData(FormBase):
 
     addressee: Name
     received_at: AwareDatetime
-    procedure: Paragraph
+    procedure: Procedure
     dossier_code: DossierCode
     original_return_at: AwareDatetime
     reason: Paragraph
@@ -152,7 +158,7 @@ class StopNoticeData(FormBase):
 
     dossier_code: DossierCode
     applicant: ApplicantPart
-    procedure: Paragraph
+    procedure: Procedure
     reason_kind: StopReason
     reason: Paragraph
     stopped_at: AwareDatetime
@@ -189,7 +195,7 @@ class RegisterRow(_Part):
 
     number: int = Field(ge=1)
     dossier_code: DossierCode
-    procedure: Paragraph
+    procedure: Procedure
     applicant: Name
     # Address and phone of the applicant, as one line.
     contact: Line = ""
@@ -198,7 +204,7 @@ class RegisterRow(_Part):
     due_at: AwareDatetime | None = None
     returned_at: AwareDatetime | None = None
     delivery: Delivery | None = None
-    note: Note = ""
+    note: ShortNote = ""
 
 
 class RegisterData(FormBase):
@@ -218,10 +224,10 @@ class ResultData(FormBase):
 
     dossier_code: DossierCode
     applicant: ApplicantPart
-    procedure: Paragraph
+    procedure: Procedure
     approved: bool
     # The decision's own words (what is granted, or why it is denied).
-    content: Note = ""
+    content: LongText = ""
     signer: Name
     signer_title: Name = "Thủ trưởng cơ quan"
 
