@@ -99,7 +99,7 @@ class Pages:
         status_code: int = 200,
     ) -> HTMLResponse:
         """The page in the reader's language; every page gets the request, language links, the
-        signed-in account (if any) and the CSRF token of its forms."""
+        signed-in account and official (if any) and the CSRF token of its forms."""
         locale = self.locale(request)
         other = "en" if locale == "vi" else "vi"
         page = self.environments[locale].get_template(template)
@@ -110,6 +110,7 @@ class Pages:
                 "switch_locale": other,
                 "switch_url": switch_url(request.url.path, request.url.query, other),
                 "current_account": getattr(request.state, "account", None),
+                "current_official": getattr(request.state, "official", None),
                 "csrf_token": csrf_token(request, self.settings),
                 **(context or {}),
             }

@@ -22,13 +22,13 @@ from app.accounts.errors import (
 from app.accounts.schemas import CitizenSignUp, EnterpriseSignUp, SignedIn
 from app.config import Settings
 from app.errors import Problem
-from app.web.formview import ErrorLink
 from app.web.routes.deps import (
     CurrentAccount,
     PagesDep,
     Session,
     SettingsDep,
     SignInRequired,
+    field_errors,
     read_form,
 )
 from app.web.security import SESSION_COOKIE, delete_cookie, session_token, set_cookie, sign
@@ -51,23 +51,6 @@ def _safe_next(value: str | None) -> str:
 
 def _ip(request: Request) -> str:
     return request.client.host if request.client else ""
-
-
-def _errors(
-    pages: Pages, request: Request, problems: list[Problem], order: tuple[str, ...]
-) -> tuple[dict[str, list[str]], list[ErrorLink]]:
-    english = pages.locale(request) == "en"
-    by_field: dict[str, list[str]] = {}
-    for problem in problems:
-        message = problem.message_en if english and problem.message_en else problem.message
-        by_field.setdefault(problem.location, []).append(message)
-    position = {name: i for i, name in enumerate(order)}
-    links = [
-        ErrorLink(href=f"#f-{name}", message=message)
-        for name in sorted(by_field, key=lambda n: position.get(n, len(order)))
-        for message in by_field[name]
-    ]
-    return by_field, links
 
 
 def _signed_in(response: Response, settings: Settings, signed: SignedIn) -> Response:
@@ -106,7 +89,7 @@ def _render_sign_up(
     status_code: int = 200,
 ) -> HTMLResponse:
     order = ENTERPRISE_FIELDS if kind == "enterprise" else CITIZEN_FIELDS
-    errors, links = _errors(pages, request, problems, order)
+    errors, links = field_errors(pages, request, problems, order)
     return pages.render(
         request,
         "pages/sign_up_form.html",
@@ -171,7 +154,7 @@ def _render_sign_in(
     problems: list[Problem],
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = _errors(pages, request, problems, ("email", "password"))
+    errors, links = field_errors(pages, request, problems, ("email", "password"))
     return pages.render(
         request,
         "pages/sign_in.html",
@@ -267,7 +250,7 @@ def _render_forgot(
     problems: list[Problem],
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = _errors(pages, request, problems, ("email",))
+    errors, links = field_errors(pages, request, problems, ("email",))
     return pages.render(
         request,
         "pages/forgot_password.html",
@@ -316,7 +299,7 @@ def _render_reset(
     invalid: ResetLinkInvalid | None = None,
     status_code: int = 200,
 ) -> Response:
-    errors, links = _errors(pages, request, problems, ("password", "password_confirm"))
+    errors, links = field_errors(pages, request, problems, ("password", "password_confirm"))
     english = pages.locale(request) == "en"
     return _no_referrer(
         pages.render(
