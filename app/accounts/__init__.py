@@ -1,1 +1,2 @@
-"""Accounts: citizens and enterprise staff sign up and sign in; sessions and throttling."""
+"""Accounts: citizens and enterprise staff sign up and sign in; officials of agencies with their
+roles and units; sessions and throttling; API keys of enterprises and agencies."""

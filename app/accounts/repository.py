@@ -183,11 +183,6 @@ async def officials_of_agency(session: AsyncSession, agency_id: int) -> list[Off
     return list(await session.scalars(_officials().where(Official.agency_id == agency_id)))
 
 
-async def account(session: AsyncSession, account_id: int) -> Account | None:
-    found: Account | None = await session.get(Account, account_id)
-    return found
-
-
 async def unit_by_code(session: AsyncSession, agency_id: int, code: str) -> Unit | None:
     found: Unit | None = await session.scalar(
         select(Unit).where(Unit.agency_id == agency_id, Unit.code == code)
