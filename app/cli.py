@@ -125,7 +125,7 @@ def cleanup(
         storage = storage_from_url(settings.storage_url)
         try:
             return await runner.housekeeping(
-                database.unit_of_work, storage, grace=timedelta(minutes=grace_minutes)
+                database.unit_of_work, storage, settings, grace=timedelta(minutes=grace_minutes)
             )
         finally:
             await storage.aclose()

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog, dossiers, me, uploads
+from app.api import catalog, dossiers, me, processing, uploads
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
 router.include_router(dossiers.router)
 router.include_router(me.router)
+router.include_router(processing.router)
 router.include_router(uploads.router)
 
 __all__ = ["router"]

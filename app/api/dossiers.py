@@ -569,7 +569,7 @@ async def add_file(
     return respond(outcome)
 
 
-def _content_disposition(name: str) -> str:
+def content_disposition(name: str) -> str:
     """`attachment` with the UTF-8 name (RFC 5987) and an ASCII fallback for old clients."""
     folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     fallback = (
@@ -587,7 +587,7 @@ DOWNLOADED: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _closing(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def closing_stream(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     """The stream's chunks; the storage stream is closed even if the client goes away."""
     try:
         async for chunk in stream:
@@ -614,10 +614,10 @@ async def download_file(
         raise FileNotFound()
     file, stream = await service.open_file(session, request.app.state.storage, applicant, file_id)
     return StreamingResponse(
-        _closing(stream),
+        closing_stream(stream),
         media_type=file.content_type,
         headers={
-            "Content-Disposition": _content_disposition(file.name),
+            "Content-Disposition": content_disposition(file.name),
             "Content-Length": str(file.size),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",

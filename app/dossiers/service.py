@@ -70,6 +70,7 @@ from app.models.dossiers import (
 from app.outbox import service as outbox
 from app.outbox.mail import KIND as EMAIL
 from app.outbox.mail import email_payload
+from app.processing import service as processing
 from app.storage import FileStorage, StoredObject, TooLarge
 
 FILE_DELETE = "storage.delete"
@@ -897,6 +898,7 @@ async def submit(
         ),
     )
     await session.flush()
+    await processing.open_dossier(session, dossier, target.workflow)
     if dossier.applicant_email:
         subject, body = _acknowledgement(dossier, settings)
         await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
@@ -946,6 +948,7 @@ async def withdraw(
         ),
     )
     await session.flush()
+    await processing.withdrawn(session, dossier, reason)
     return await get_dossier(session, applicant, code)
 
 

@@ -26,6 +26,8 @@ from app.dossiers.service import FILE_DELETE
 from app.idempotency import service as idempotency
 from app.outbox import mail
 from app.outbox import service as outbox
+from app.processing import service as processing
+from app.processing import tasks as processing_tasks
 from app.storage import FileStorage, storage_from_url
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,13 @@ class DrainReport:
     failed: int = 0
 
 
-def deliverers(settings: Settings, storage: FileStorage | None = None) -> dict[str, Deliver]:
-    """The delivery function of each kind of message (file deletions need the storage)."""
+def deliverers(
+    settings: Settings,
+    storage: FileStorage | None = None,
+    unit_of_work: UnitOfWork | None = None,
+) -> dict[str, Deliver]:
+    """The delivery function of each kind of message (file deletions need the storage; jobs
+    that change dossiers also need their own unit of work)."""
 
     async def email(payload: dict[str, Any]) -> None:
         await mail.deliver(settings, payload)
@@ -57,16 +64,30 @@ def deliverers(settings: Settings, storage: FileStorage | None = None) -> dict[s
             await dossier_tasks.delete_stored(storage, payload)
 
         by_kind[FILE_DELETE] = delete_file
+        if unit_of_work is not None:
+            work, store = unit_of_work, storage
+
+            async def auto_receive(payload: dict[str, Any]) -> None:
+                await processing_tasks.auto_receive(work, settings, store, payload)
+
+            async def issue_form(payload: dict[str, Any]) -> None:
+                await processing_tasks.issue_form(work, settings, store, payload)
+
+            by_kind[processing.AUTO_RECEIVE] = auto_receive
+            by_kind[processing.ISSUE_FORM] = issue_form
     return by_kind
 
 
 async def housekeeping(
     unit_of_work: UnitOfWork,
     storage: FileStorage,
+    settings: Settings,
     *,
     grace: timedelta = dossier_tasks.STRAY_GRACE,
 ) -> dossier_tasks.CleanupReport:
-    """The periodic jobs: expired sessions and attempts, drafts, uploads and stray files."""
+    """The periodic jobs: the deadline watch; expired sessions and attempts, drafts, uploads
+    and stray files."""
+    await processing_tasks.watch_deadlines(unit_of_work, settings)
     async with unit_of_work() as session:
         await accounts.purge(session)
         await idempotency.purge_expired(session)
@@ -86,7 +107,7 @@ async def drain(
 
     Messages rescheduled for later are not due again within this drain, so it ends.
     """
-    by_kind = deliverers(settings, storage) if by_kind is None else by_kind
+    by_kind = deliverers(settings, storage, unit_of_work) if by_kind is None else by_kind
     report = DrainReport()
     while stop is None or not stop.is_set():
         async with unit_of_work() as session:
@@ -149,7 +170,7 @@ async def run(
             if loop.time() >= next_housekeeping:
                 next_housekeeping = loop.time() + HOUSEKEEPING_SECONDS
                 try:
-                    await housekeeping(unit_of_work, storage)
+                    await housekeeping(unit_of_work, storage, settings)
                 except Exception:
                     log.exception("housekeeping failed; trying again later")
             with suppress(TimeoutError):

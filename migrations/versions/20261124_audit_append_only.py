@@ -1,5 +1,7 @@
-"""The audit trail is append-only: no foreign key to rewrite its rows, and on PostgreSQL a
-trigger refusing UPDATE, DELETE and TRUNCATE
+"""Audit trail append-only
+
+No foreign key that would rewrite its rows, and on PostgreSQL a trigger refusing UPDATE,
+DELETE and TRUNCATE.
 
 Revision ID: 0008
 Revises: 0007

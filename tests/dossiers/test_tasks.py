@@ -193,7 +193,7 @@ async def test_housekeeping_runs_every_job(
     )
     await db_session.flush()
 
-    report = await runner.housekeeping(same_session(db_session), storage)
+    report = await runner.housekeeping(same_session(db_session), storage, settings)
     assert report.drafts >= 1 and report.stray_files >= 1
     assert not await _exists(db_session, expired)
     assert not await storage.exists(expired_key) and not await storage.exists(stray)

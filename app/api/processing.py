@@ -1,0 +1,171 @@
+"""Processing endpoints for agencies' systems: the queues and the actions on a dossier.
+
+An agency's API key (scope `dossiers:process`, bound to the agency) acts for the whole agency,
+in every processing role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from app.accounts.api_keys import SCOPE_PROCESS
+from app.accounts.schemas import ApiPrincipal
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
+from app.api.dossiers import DOWNLOADED, TOKEN, closing_stream, content_disposition
+from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.config import Settings
+from app.documents import service as documents
+from app.idempotency.schemas import StoredResponse
+from app.processing import service
+from app.processing.rules import Action
+from app.processing.schemas import (
+    ActionIn,
+    Actor,
+    Queue,
+    QueueCount,
+    QueueFilter,
+    QueuePage,
+    WorkOut,
+)
+
+router = APIRouter()
+
+TAGS: list[str | Enum] = ["processing"]
+Processor = Annotated[ApiPrincipal, Depends(requires(SCOPE_PROCESS))]
+DossierCode = Annotated[str, Path(max_length=64, pattern=TOKEN, description="The dossier's code")]
+DocumentId = Annotated[str, Path(max_length=64, pattern=TOKEN, description="The document's id")]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such dossier for the agency (or not the caller's to act on)"},
+}
+READ_RESPONSES = UNAUTHORIZED | FORBIDDEN | NOT_FOUND
+ACTION_RESPONSES = (
+    {200: {"headers": dict(REPLAYED_HEADER)}}
+    | READ_RESPONSES
+    | IDEMPOTENCY_RESPONSES
+    | {
+        409: {
+            "description": "The action does not apply to the dossier in its present state,"
+            " or a request with the same Idempotency-Key is still running"
+        },
+        422: {
+            "description": "The action's details are incomplete or wrong (`errors` locates"
+            " each), or Idempotency-Key used before for another request"
+        },
+    }
+)
+
+
+def _actor(request: Request, principal: ApiPrincipal) -> Actor:
+    return service.actor_for_key(principal, request.client.host if request.client else "")
+
+
+@router.get("/queue", response_model=QueuePage, tags=TAGS, responses=READ_RESPONSES)
+async def get_queue(
+    request: Request,
+    session: Session,
+    principal: Processor,
+    queue: Queue = Queue.to_receive,
+    procedure: Annotated[str | None, Query(max_length=20, pattern=TOKEN)] = None,
+    field: Annotated[str | None, Query(max_length=32, pattern=TOKEN)] = None,
+    status: Annotated[int | None, Query(ge=1, le=10)] = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=TOKEN)] = None,
+    limit: Annotated[int, Query(ge=1, le=service.QUEUE_PAGE_MAX)] = 20,
+) -> QueuePage:
+    """One page of a queue of the agency, by due time; `count` is the size of the whole queue."""
+    wanted = QueueFilter(
+        procedure=procedure,
+        field=field,
+        status=status,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    return await service.queue_page(
+        session, _actor(request, principal), queue, wanted, cursor, limit
+    )
+
+
+@router.get("/queue/counts", response_model=list[QueueCount], tags=TAGS, responses=READ_RESPONSES)
+async def get_queue_counts(
+    request: Request, session: Session, principal: Processor
+) -> list[QueueCount]:
+    """How many dossiers each queue of the agency holds."""
+    return await service.queue_counts(session, _actor(request, principal))
+
+
+@router.get(
+    "/dossiers/{code}/processing", response_model=WorkOut, tags=TAGS, responses=READ_RESPONSES
+)
+async def get_work(
+    request: Request, session: Session, principal: Processor, code: DossierCode
+) -> WorkOut:
+    """A dossier of the agency with its routing slip, supplements, documents and the actions
+    open now (the read is audited)."""
+    return await service.work_on(session, _actor(request, principal), code)
+
+
+@router.post(
+    "/dossiers/{code}/actions/{action}",
+    response_model=WorkOut,
+    tags=TAGS,
+    responses=ACTION_RESPONSES,
+)
+async def take_action(
+    request: Request,
+    session: Session,
+    principal: Processor,
+    code: DossierCode,
+    action: Action,
+    body: ActionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Take one action on a dossier: receive, request_supplement (items), refuse (reason),
+    take, assign (unit or official), forward (optionally agency, unit, official), send_back
+    (reason), approve, deny (reason), sign, result_ready, return (method, tracking_number for
+    post), apologize (reason, new_due_at), stop (reason)."""
+    settings: Settings = request.app.state.settings
+    actor = _actor(request, principal)
+
+    async def work() -> StoredResponse:
+        done = await service.act(
+            session, settings, request.app.state.storage, actor, code, action, body
+        )
+        return StoredResponse(200, done.model_dump(mode="json"))
+
+    return await once(request, session, actor.label, idempotency_key, work)
+
+
+@router.get(
+    "/dossiers/{code}/documents/{document}",
+    response_class=StreamingResponse,
+    tags=TAGS,
+    responses=DOWNLOADED | READ_RESPONSES,
+)
+async def download_document(
+    request: Request,
+    session: Session,
+    principal: Processor,
+    code: DossierCode,
+    document: DocumentId,
+) -> StreamingResponse:
+    """Download a document issued on the dossier (a form or the signed result), as PDF."""
+    work = await service.work_on(session, _actor(request, principal), code)
+    if not any(d.reference == document for d in work.documents):
+        raise service.document_not_found()
+    found, stream = await documents.open_document(session, request.app.state.storage, document)
+    return StreamingResponse(
+        closing_stream(stream),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(f"{code}-{found.form}.pdf"),
+            "Content-Length": str(found.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
