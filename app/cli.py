@@ -21,10 +21,13 @@ from app.accounts import api_keys, officials
 from app.accounts.demo import load_demo_accounts
 from app.accounts.errors import AgencyNotFound
 from app.accounts.schemas import ApiKeyOut, OfficialOut, UnitOut
+from app.audit import service as audit
+from app.audit.schemas import AuditReport
 from app.catalog import service as catalog
 from app.catalog.importing import export_catalog, import_catalog, load_demo, parse_catalog_text
 from app.catalog.schemas import AgencyKey, ImportReport
 from app.config import get_settings
+from app.documents import service as documents
 from app.dossiers.tasks import CleanupReport
 from app.errors import PortalError
 from app.storage import storage_from_url
@@ -38,11 +41,13 @@ catalog_cli = typer.Typer(help="Procedure catalog files.")
 apikeys_cli = typer.Typer(help="API keys of enterprises and agencies, for their software.")
 users_cli = typer.Typer(help="Officials of agencies.")
 units_cli = typer.Typer(help="Units (phòng, bộ phận) of agencies.")
+audit_cli = typer.Typer(help="The audit trail (nhật ký kiểm tra).")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(apikeys_cli, name="apikeys")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(units_cli, name="units")
+cli.add_typer(audit_cli, name="audit")
 
 
 def _in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -160,12 +165,17 @@ def _report(created: int, updated: int, unchanged: int, new_versions: int) -> No
 def demo() -> None:
     """Load the demo province catalog and demo accounts (safe to run again: it changes nothing)."""
 
-    async def work(session: AsyncSession) -> tuple[ImportReport, int]:
-        return await load_demo(session), await load_demo_accounts(session)
+    settings = get_settings()
 
-    report, accounts = _in_unit_of_work(work)
+    async def work(session: AsyncSession) -> tuple[ImportReport, int, int]:
+        report = await load_demo(session)
+        accounts = await load_demo_accounts(session)
+        return report, accounts, await documents.load_demo_signing_keys(session, settings)
+
+    report, accounts, keys = _in_unit_of_work(work)
     _report(report.created, report.updated, report.unchanged, report.new_versions)
     typer.echo(f"Tài khoản mẫu mới: {accounts} / demo accounts created: {accounts}")
+    typer.echo(f"Khoá ký số mẫu mới (CA mẫu): {keys} / demo signing keys created (demo CA): {keys}")
 
 
 @catalog_cli.command("import")
@@ -412,6 +422,18 @@ def units_list(agency: Annotated[str, typer.Option("--agency", help="Code of the
         typer.echo("Cơ quan chưa có đơn vị nào / the agency has no units")
         return
     _table([("CODE", "NAME"), *((unit.code, unit.name) for unit in units)])
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the whole audit trail and check its hash chain; exit 1 at the first broken row."""
+
+    async def work(session: AsyncSession) -> AuditReport:
+        return await audit.verify(session)
+
+    report = _in_unit_of_work(work)
+    typer.echo(str(report))
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def main() -> None:

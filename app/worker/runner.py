@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.config import Settings
+from app.documents import tasks as document_tasks
 from app.dossiers import tasks as dossier_tasks
 from app.dossiers.service import FILE_DELETE
 from app.idempotency import service as idempotency
@@ -91,6 +92,9 @@ async def housekeeping(
     async with unit_of_work() as session:
         await accounts.purge(session)
         await idempotency.purge_expired(session)
+    documents = await document_tasks.delete_stray_documents(unit_of_work, storage, grace=grace)
+    if documents:
+        log.info("stray documents deleted: %s", documents)
     return await dossier_tasks.clean_up(unit_of_work, storage, grace=grace)
 
 
