@@ -30,6 +30,9 @@ from app.config import Environment, Settings
 from app.db import Database, request_session, upgrade
 from app.main import create_app
 
+# The desk of officials and the dossiers of processing tests, for every folder of tests.
+pytest_plugins = ["tests.fixtures.processing"]
+
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
