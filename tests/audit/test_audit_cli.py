@@ -38,9 +38,7 @@ async def _write_and_tamper(url: str, *, tamper: bool) -> None:
         if tamper:
             async with database.engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
-                    await connection.execute(
-                        text("ALTER TABLE audit_records DISABLE TRIGGER USER")
-                    )
+                    await connection.execute(text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
                 await connection.execute(
                     text("UPDATE audit_records SET action = 'changed' WHERE action = 'a1'")
                 )
