@@ -137,6 +137,10 @@ class WorkOut(BaseModel):
     finished_at: datetime | None
     returned_at: datetime | None
     supplement_count: int
+    late: bool = Field(
+        description="Counts as late: finished (or still open) past its due time, or asked for "
+        "a supplement more than once"
+    )
     apology_at: datetime | None
     apology_late: bool
     deadline_state: str | None

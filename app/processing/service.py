@@ -120,6 +120,17 @@ def _share_of(workflow: Workflow, position: int, committed_days: Decimal) -> Dec
     return committed_days * workflow.steps[position].share / 100
 
 
+def counts_as_late(dossier: Dossier, now: datetime) -> bool:
+    """Late by the rules of Decision 766: the end of processing (or now, while it goes on)
+    after the due time, or more than one supplement request."""
+    if dossier.supplement_count > 1:
+        return True
+    if dossier.due_at is None:
+        return False
+    end = dossier.finished_at or (now if dossier.paused_at is None else dossier.paused_at)
+    return aware(end) > aware(dossier.due_at)
+
+
 # --- Loading and showing -------------------------------------------------------------------
 
 
@@ -200,6 +211,18 @@ def _when(value: datetime | None) -> datetime | None:
     return aware(value) if value else None
 
 
+def _supplement_out(request: SupplementRequest) -> SupplementOut:
+    return SupplementOut(
+        requested_at=aware(request.requested_at),
+        requested_by=request.requested_by,
+        items=[SupplementItem.model_validate(item) for item in request.items],
+        note=request.note,
+        due_before=_when(request.due_before),
+        resubmitted_at=_when(request.resubmitted_at),
+        due_after=_when(request.due_after),
+    )
+
+
 async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> WorkOut:
     workflow = workflow_of(dossier.procedure_version.workflow)
     steps = await repository.steps_of(session, dossier.id)
@@ -224,6 +247,7 @@ async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> Wo
         finished_at=_when(dossier.finished_at),
         returned_at=_when(dossier.returned_at),
         supplement_count=dossier.supplement_count,
+        late=counts_as_late(dossier, utcnow()),
         apology_at=_when(dossier.apology_at),
         apology_late=dossier.apology_late,
         deadline_state=dossier.deadline_state,
@@ -240,16 +264,7 @@ async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> Wo
         ),
         routing_slip=slip,
         supplements=[
-            SupplementOut(
-                requested_at=aware(r.requested_at),
-                requested_by=r.requested_by,
-                items=[SupplementItem.model_validate(item) for item in r.items],
-                note=r.note,
-                due_before=_when(r.due_before),
-                resubmitted_at=_when(r.resubmitted_at),
-                due_after=_when(r.due_after),
-            )
-            for r in await repository.supplements_of(session, dossier.id)
+            _supplement_out(r) for r in await repository.supplements_of(session, dossier.id)
         ],
         documents=[
             DocumentRef(
@@ -986,6 +1001,12 @@ async def issue_form(
 
 
 # --- The applicant's side --------------------------------------------------------------------
+
+
+async def open_supplement(session: AsyncSession, dossier_id: int) -> SupplementOut | None:
+    """The supplement request the applicant has still to answer, if there is one."""
+    request = await repository.open_supplement(session, dossier_id)
+    return _supplement_out(request) if request is not None else None
 
 
 async def resubmitted(session: AsyncSession, settings: Settings, dossier: Dossier) -> None:

@@ -88,6 +88,7 @@ async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
     assert work.status.code == Status.result_ready and work.finished_at is not None
     work = await _act(db_session, settings, storage, desk["clerk"], code, Action.return_result)
     assert work.status.code == Status.returned and work.return_method == Delivery.online
+    assert work.late is False
 
     slip = work.routing_slip
     assert [row.position for row in slip] == [0, 1, 2, 3, 4]
@@ -214,7 +215,18 @@ async def test_a_supplement_during_appraisal_pauses_the_clock(
     work = await service.work_on(db_session, desk["specialist"], code)
     assert work.status.code == Status.processing
     assert work.due_at is not None and work.due_at > due_before + timedelta(days=6)
-    assert work.supplement_count == 1
+    assert work.supplement_count == 1 and work.late is False
+    # The law allows one request; a second one is allowed but makes the dossier late.
+    work = await _act(
+        db_session,
+        settings,
+        storage,
+        desk["specialist"],
+        code,
+        Action.request_supplement,
+        items=[SupplementItem(path="declaration", reason="Thiếu trang 2")],
+    )
+    assert work.supplement_count == 2 and work.late is True
 
 
 async def test_refusal_and_stop_need_a_reason_and_issue_their_form(
