@@ -20,11 +20,13 @@ import httpx
 import pytest
 import uvicorn
 from aiobotocore.session import get_session  # type: ignore[import-untyped]
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as accounts_service
 from app.catalog.importing import load_demo
 from app.config import Environment, Settings
 from app.db import Database, request_session, upgrade
@@ -34,6 +36,21 @@ from app.main import create_app
 pytest_plugins = ["tests.fixtures.processing"]
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+# Cheap argon2 parameters for the accounts the tests create by the hundred; the tests of the
+# hashing itself ask for the real ones with @pytest.mark.real_password_hashing.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("real_password_hashing"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_service, "hasher", CHEAP_HASHER)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -179,6 +179,7 @@ async def test_a_wrong_password_or_unknown_email_fails_the_same_way(
     }
 
 
+@pytest.mark.real_password_hashing
 async def test_an_old_hash_is_upgraded_on_sign_in(db_session: AsyncSession) -> None:
     account = await service.sign_up_citizen(db_session, citizen())
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

@@ -445,32 +445,31 @@ def _payload(action: Action) -> dict[str, object]:
             return {}
 
 
-# Two halves, so each test stays short.
-@pytest.mark.parametrize("actions", [list(Action)[:7], list(Action)[7:]])
 async def test_each_role_may_take_only_its_own_actions(
     db_session: AsyncSession,
     settings: Settings,
     storage: FileStorage,
     desk: Desk,
     applicant: Applicant,
-    actions: list[Action],
 ) -> None:
-    """Every role tries every action on a dossier waiting at the action's step: the allowed
-    role succeeds, every other role is told there is no such dossier (404)."""
-    for action, role in [(a, r) for a in actions for r in ROLES]:
+    """Every role tries every action on a dossier waiting at the action's step: every role but
+    the allowed one is told there is no such dossier (404) and changes nothing; then the
+    allowed role succeeds."""
+    for action in Action:
         code = await file_dossier(db_session, settings, applicant)
         for actor_role, step_action in PATH[: STAGE[action]]:
             await _act(db_session, settings, storage, desk[actor_role], code, step_action)
         if action == Action.send_back:
             # The first work step has nothing before it but the desk: take it one step on.
             await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
-        if role in ALLOWED[action]:
-            await _act(db_session, settings, storage, desk[role], code, action, **_payload(action))
-        else:
-            with pytest.raises(NotFound):
-                await _act(
-                    db_session, settings, storage, desk[role], code, action, **_payload(action)
-                )
+        for role in ROLES:
+            if role not in ALLOWED[action]:
+                with pytest.raises(NotFound):
+                    await _act(
+                        db_session, settings, storage, desk[role], code, action, **_payload(action)
+                    )
+        (allowed,) = ALLOWED[action]
+        await _act(db_session, settings, storage, desk[allowed], code, action, **_payload(action))
 
 
 async def test_queues_count_and_page_what_each_official_sees(
