@@ -43,6 +43,7 @@ from app.models.processing import (
     StepOutcome,
     SupplementRequest,
 )
+from app.models.webhooks import WebhookEvent
 
 __all__ = [
     "Account",
@@ -83,4 +84,5 @@ __all__ = [
     "SupplementRequest",
     "Unit",
     "Upload",
+    "WebhookEvent",
 ]

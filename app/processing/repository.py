@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.models.accounts import Account, Official, OfficialRole, Unit
 from app.models.catalog import Agency, Delegation, Field, Procedure
-from app.models.dossiers import DeadlineState, Dossier, Status
+from app.models.dossiers import DeadlineState, Dossier, DossierFile, Status
 from app.models.processing import DossierDocument, DossierStep, SupplementRequest
 from app.processing.schemas import Actor, Queue, QueueFilter
 
@@ -322,6 +322,7 @@ async def deadline_candidates(
             ),
             Dossier.id > after_id,
         )
+        .options(selectinload(Dossier.procedure), selectinload(Dossier.agency))
         .order_by(Dossier.id)
         .limit(limit)
     )
@@ -352,3 +353,65 @@ async def reminder_recipients(session: AsyncSession, dossier: Dossier) -> list[s
         if assignee:
             emails.insert(0, assignee)
     return list(dict.fromkeys(emails))
+
+
+# --- The officials' pages and the reports ----------------------------------------------------
+
+
+async def is_visible_code(session: AsyncSession, actor: Actor, code: str) -> bool:
+    """Whether the actor sees the dossier of this code (after an action, it may have gone on
+    to someone else)."""
+    found = await session.scalar(select(true()).where(Dossier.code == code, _visible(actor)))
+    return bool(found)
+
+
+async def file_of(session: AsyncSession, dossier_id: int, reference: str) -> DossierFile | None:
+    """A file of the dossier, by its public reference."""
+    found: DossierFile | None = await session.scalar(
+        select(DossierFile).where(
+            DossierFile.dossier_id == dossier_id, DossierFile.reference == reference
+        )
+    )
+    return found
+
+
+def _received_by(agency_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(
+        Dossier.agency_id == agency_id, Dossier.received_at >= start, Dossier.received_at < end
+    )
+
+
+async def register_rows(
+    session: AsyncSession,
+    agency_id: int,
+    start: datetime,
+    end: datetime,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[Dossier]:
+    """The dossiers the agency received from ``start`` until before ``end``, in the order they
+    were received, after the (received time, id) of the last row of a previous page."""
+    statement = select(Dossier).where(_received_by(agency_id, start, end))
+    if after is not None:
+        moment, last_id = after
+        statement = statement.where(
+            or_(
+                Dossier.received_at > moment,
+                and_(Dossier.received_at == moment, Dossier.id > last_id),
+            )
+        )
+    rows = await session.scalars(
+        statement.options(selectinload(Dossier.procedure))
+        .order_by(Dossier.received_at, Dossier.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def register_count(
+    session: AsyncSession, agency_id: int, start: datetime, end: datetime
+) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(Dossier).where(_received_by(agency_id, start, end))
+    )
+    return int(count or 0)

@@ -50,9 +50,8 @@ from app.processing.schemas import (
     WorkOut,
 )
 from app.storage import FileStorage
+from app.webhooks import service as webhooks
 
-# The outbox kind of the events that callbacks are made of.
-DOSSIER_EVENT = "dossier.event"
 # The outbox kind of the job receiving an online dossier without the desk.
 AUTO_RECEIVE = "processing.auto_receive"
 # The outbox kind of a form issued by the worker.
@@ -334,20 +333,8 @@ def _reason_required(payload: ActionIn) -> str:
 async def publish(
     session: AsyncSession, dossier: Dossier, kind: EventKind, at: datetime, data: dict[str, Any]
 ) -> None:
-    """The event for callbacks, written in the caller's transaction (outbox)."""
-    await outbox.enqueue(
-        session,
-        DOSSIER_EVENT,
-        {
-            "type": f"dossier.{kind.value}",
-            "at": at.isoformat(),
-            "dossier_code": dossier.code,
-            "status": dossier.status,
-            # The row version grows with every change: receivers order a dossier's events by it.
-            "sequence": dossier.row_version,
-            "data": data,
-        },
-    )
+    """The event for callbacks, written in the caller's transaction."""
+    await webhooks.publish(session, dossier, f"dossier.{kind.value}", at, data)
 
 
 async def _event(

@@ -18,6 +18,7 @@ from app.models.audit import AuditRecord
 from app.models.dossiers import Delivery, Dossier, Status
 from app.models.outbox import OutboxMessage
 from app.models.processing import DossierDocument
+from app.models.webhooks import WebhookEvent
 from app.processing import service
 from app.processing.errors import ActionInvalid, WrongState
 from app.processing.rules import Action
@@ -50,11 +51,9 @@ async def _act(
 
 async def _events(session: AsyncSession, code: str) -> list[str]:
     rows = await session.scalars(
-        select(OutboxMessage.payload)
-        .where(OutboxMessage.kind == service.DOSSIER_EVENT)
-        .order_by(OutboxMessage.id)
+        select(WebhookEvent.type).where(WebhookEvent.dossier_code == code).order_by(WebhookEvent.id)
     )
-    return [p["type"] for p in rows if p["dossier_code"] == code]
+    return list(rows)
 
 
 async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
@@ -173,7 +172,7 @@ async def test_supplement_at_the_desk_sends_the_dossier_back_to_reception(
     assert [d.form for d in work.documents] == ["02"]
     dossier = await db_session.scalar(select(Dossier).where(Dossier.code == code))
     assert dossier is not None
-    await db_session.refresh(dossier, ["procedure", "procedure_version"])
+    await db_session.refresh(dossier, ["procedure", "procedure_version", "agency"])
     await service.resubmitted(db_session, settings, dossier)
     work = await service.work_on(db_session, desk["receiver"], code)
     assert work.status.code == Status.registered
@@ -210,7 +209,7 @@ async def test_a_supplement_during_appraisal_pauses_the_clock(
         .values(paused_at=utcnow() - timedelta(days=7))
     )
     await db_session.refresh(dossier)
-    await db_session.refresh(dossier, ["procedure", "procedure_version"])
+    await db_session.refresh(dossier, ["procedure", "procedure_version", "agency"])
     await service.resubmitted(db_session, settings, dossier)
     work = await service.work_on(db_session, desk["specialist"], code)
     assert work.status.code == Status.processing

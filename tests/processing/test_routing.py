@@ -18,8 +18,8 @@ from app.dossiers import service as dossiers
 from app.dossiers.schemas import Applicant
 from app.errors import NotFound
 from app.models.dossiers import Dossier, Status
-from app.models.outbox import OutboxMessage
 from app.models.processing import DossierDocument
+from app.models.webhooks import WebhookEvent
 from app.processing import service
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn
@@ -147,10 +147,6 @@ async def test_a_withdrawal_ends_the_step_and_the_worker_issues_the_stop_notice(
     )
     assert forms == ["01", "05"]
     kinds = list(
-        await db_session.scalars(
-            select(OutboxMessage.payload["type"].as_string()).where(
-                OutboxMessage.kind == service.DOSSIER_EVENT
-            )
-        )
+        await db_session.scalars(select(WebhookEvent.type).where(WebhookEvent.dossier_code == code))
     )
-    assert "dossier.withdrawn" in kinds
+    assert kinds == ["dossier.received", "dossier.withdrawn"]

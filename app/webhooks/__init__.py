@@ -1,0 +1,1 @@
+"""Callbacks: events of dossiers, subscriptions, signed deliveries."""
