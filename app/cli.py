@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -29,7 +29,12 @@ from app.catalog.schemas import AgencyKey, ImportReport
 from app.config import get_settings
 from app.documents import service as documents
 from app.dossiers.tasks import CleanupReport
-from app.errors import PortalError
+from app.errors import PortalError, ProblemList
+from app.models.calendar import DayKind
+from app.processing import calendar_service, delegations
+from app.processing.calendar_schemas import CalendarDayOut
+from app.processing.calendar_service import CalendarDayInvalid
+from app.processing.delegation_schemas import DelegationOut
 from app.storage import storage_from_url
 from app.worker import runner
 
@@ -42,12 +47,16 @@ apikeys_cli = typer.Typer(help="API keys of enterprises and agencies, for their 
 users_cli = typer.Typer(help="Officials of agencies.")
 units_cli = typer.Typer(help="Units (phòng, bộ phận) of agencies.")
 audit_cli = typer.Typer(help="The audit trail (nhật ký kiểm tra).")
+calendar_cli = typer.Typer(help="The province's working calendar (lịch làm việc).")
+delegations_cli = typer.Typer(help="Delegations (ủy quyền) of agencies' decisions.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(apikeys_cli, name="apikeys")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(units_cli, name="units")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(calendar_cli, name="calendar")
+cli.add_typer(delegations_cli, name="delegations")
 
 
 def _in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -434,6 +443,209 @@ def audit_verify() -> None:
     report = _in_unit_of_work(work)
     typer.echo(str(report))
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _iso_day(text: str) -> date | None:
+    """A date written YYYY-MM-DD; None for anything else."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _day_problem(text: str, problems: ProblemList) -> date | None:
+    day = _iso_day(text)
+    if day is None:
+        problems.add(
+            "day",
+            f"{text!r} không phải là một ngày có thật dạng YYYY-MM-DD",
+            f"{text!r} is not a real date written YYYY-MM-DD",
+        )
+    return day
+
+
+def _day_refused(problems: ProblemList) -> CalendarDayInvalid:
+    return CalendarDayInvalid(
+        "Lịch làm việc không thay đổi: vui lòng sửa các lỗi dưới đây.",
+        message_en="The working calendar is unchanged: please correct the errors below.",
+        problems=problems.items,
+    )
+
+
+DayOption = Annotated[str, typer.Option("--day", help="The day, YYYY-MM-DD")]
+KINDS = ", ".join(kind.value for kind in DayKind)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@calendar_cli.command("list")
+def calendar_list(
+    year: Annotated[
+        int | None, typer.Option("--year", min=1900, max=2100, help="This year if not given")
+    ] = None,
+) -> None:
+    """List the year's days off and days worked in exchange (seeding its statutory days the
+    first time)."""
+    shown = year or delegations.local_today(get_settings()).year
+
+    async def work(session: AsyncSession) -> list[CalendarDayOut]:
+        return await calendar_service.year_days(session, shown)
+
+    days = _in_unit_of_work(work)
+    if not days:
+        typer.echo(
+            f"Năm {shown} không có ngày nào khác lịch thứ Hai – thứ Sáu / no day of {shown}"
+            " differs from the Monday-to-Friday rule"
+        )
+        return
+    _table(
+        [
+            ("DAY", "WEEKDAY", "KIND", "SOURCE", "NAME"),
+            *(
+                (d.day.isoformat(), WEEKDAYS[d.weekday - 1], d.kind.value, d.source.value, d.name)
+                for d in days
+            ),
+        ]
+    )
+
+
+@calendar_cli.command("set")
+def calendar_set(
+    day: DayOption,
+    kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS}")],
+    name: Annotated[str, typer.Option("--name", help="e.g. Tết Nguyên Đán")],
+) -> None:
+    """Make a weekday a day off, or a Saturday or Sunday a working day (or change the day)."""
+
+    async def work(session: AsyncSession) -> CalendarDayOut:
+        problems = ProblemList()
+        wanted_day = _day_problem(day, problems)
+        wanted_kind = next((k for k in DayKind if k.value == kind.strip()), None)
+        if wanted_kind is None:
+            problems.add("kind", f"Loại ngày là một trong: {KINDS}", f"The kind is one of: {KINDS}")
+        if wanted_day is None or wanted_kind is None:
+            raise _day_refused(problems)
+        return await calendar_service.set_day(session, wanted_day, wanted_kind, name)
+
+    saved = _in_unit_of_work(work)
+    shown = f"{saved.day.isoformat()} ({saved.kind.value}, {saved.name})"
+    typer.echo(f"Đã lưu ngày {shown} / day {shown} saved")
+
+
+@calendar_cli.command("remove")
+def calendar_remove(day: DayOption) -> None:
+    """Remove a day: it follows the Monday-to-Friday rule again."""
+
+    async def work(session: AsyncSession) -> date:
+        problems = ProblemList()
+        wanted = _day_problem(day, problems)
+        if wanted is None:
+            raise _day_refused(problems)
+        await calendar_service.remove_day(session, wanted)
+        return wanted
+
+    removed = _in_unit_of_work(work).isoformat()
+    typer.echo(
+        f"Đã xoá ngày {removed} khỏi lịch làm việc / {removed} removed from the working calendar"
+    )
+
+
+def _delegate(delegation: DelegationOut) -> str:
+    """Who decides instead: the agency's code, and its unit's after a slash."""
+    unit = f"/{delegation.to_unit_code}" if delegation.to_unit_code else ""
+    return f"{delegation.to_agency_code}{unit}"
+
+
+@delegations_cli.command("create")
+def delegations_create(
+    from_agency: Annotated[str, typer.Option("--from", help="Code of the delegating agency")],
+    to_agency: Annotated[str, typer.Option("--to", help="Code of the agency deciding instead")],
+    starts: Annotated[str, typer.Option("--starts", help="First day, YYYY-MM-DD")],
+    ends: Annotated[str, typer.Option("--ends", help="Last day (included), YYYY-MM-DD")],
+    procedure: Annotated[
+        str | None, typer.Option("--procedure", help="Code of one procedure; all if not given")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Code of a unit of the --to agency")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="e.g. the decision that delegates")] = "",
+) -> None:
+    """Hand an agency's decisions (approval and signature) on a procedure, or on all of them,
+    to another agency or a unit for a period."""
+
+    async def work(session: AsyncSession) -> DelegationOut:
+        return await delegations.create_delegation(
+            session,
+            from_agency_id=(await _agency(session, from_agency)).id,
+            procedure_code=procedure,
+            to_agency_code=to_agency,
+            to_unit_code=unit,
+            # A date that is not one is refused by the service with the other fields' errors.
+            starts_on=_iso_day(starts),
+            ends_on=_iso_day(ends),
+            note=note,
+        )
+
+    made = _in_unit_of_work(work)
+    period = f"{made.starts_on.isoformat()} – {made.ends_on.isoformat()}"
+    typer.echo(
+        f"Đã ủy quyền #{made.id}: {made.procedure_code or 'mọi thủ tục'} của"
+        f" {made.from_agency_code} cho {_delegate(made)}, {period} / delegation #{made.id}"
+        f" created: {made.procedure_code or 'all procedures'} of {made.from_agency_code} to"
+        f" {_delegate(made)}, {period}"
+    )
+
+
+@delegations_cli.command("list")
+def delegations_list(
+    agency: Annotated[str, typer.Option("--agency", help="Code of the delegating agency")],
+) -> None:
+    """List an agency's delegations, revoked and ended ones too, the latest first."""
+    today = delegations.local_today(get_settings())
+
+    async def work(session: AsyncSession) -> list[DelegationOut]:
+        return await delegations.list_delegations(session, (await _agency(session, agency)).id)
+
+    found = _in_unit_of_work(work)
+    if not found:
+        typer.echo("Cơ quan chưa ủy quyền việc nào / the agency has delegated nothing")
+        return
+    _table(
+        [
+            ("ID", "PROCEDURE", "TO", "STARTS", "ENDS", "STATE", "NOTE"),
+            *(
+                (
+                    str(d.id),
+                    d.procedure_code or "*",
+                    _delegate(d),
+                    d.starts_on.isoformat(),
+                    d.ends_on.isoformat(),
+                    d.state(today).value,
+                    d.note or "-",
+                )
+                for d in found
+            ),
+        ]
+    )
+
+
+@delegations_cli.command("revoke")
+def delegations_revoke(
+    agency: Annotated[str, typer.Option("--agency", help="Code of the delegating agency")],
+    delegation_id: Annotated[
+        int, typer.Option("--id", min=1, max=2**31 - 1, help="As `delegations list` shows it")
+    ],
+) -> None:
+    """Revoke a delegation: routing no longer hands anything to the delegate."""
+
+    async def work(session: AsyncSession) -> DelegationOut:
+        found = await _agency(session, agency)
+        return await delegations.revoke_delegation(session, found.id, delegation_id)
+
+    revoked = _in_unit_of_work(work)
+    typer.echo(
+        f"Đã thu hồi ủy quyền #{revoked.id} cho {_delegate(revoked)} / delegation #{revoked.id}"
+        f" to {_delegate(revoked)} revoked"
+    )
 
 
 def main() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.web.routes import accounts, admin, catalog, dossiers, filing, places
+from app.web.routes import accounts, admin, admin_calendar, catalog, dossiers, filing, places
 from app.web.routes.deps import load_official
 
 # Every page knows who is signed in (and if an official, with what roles), for the header links.
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_official)])
 router.include_router(accounts.router)
 router.include_router(admin.router)
+router.include_router(admin_calendar.router)
 router.include_router(catalog.router)
 router.include_router(filing.router)
 router.include_router(dossiers.router)
