@@ -33,11 +33,14 @@ from app.dossiers.errors import DossierInvalid, FileNotFound, FileTooLarge, Look
 from app.dossiers.schemas import (
     Applicant,
     DeliveryIn,
+    DocumentBrief,
     DossierOut,
     DossierSummary,
     DraftChanges,
     FileOut,
     LookupOut,
+    SupplementAsked,
+    SupplementChanges,
 )
 from app.errors import InvalidInput, Problem
 from app.forms.identifiers import is_email, normalize_phone
@@ -166,6 +169,11 @@ class DossierCreate(_NoNul):
 
 class DraftPatch(DraftChanges, _NoNul):
     """A change to a draft; every part optional. `data` is merged key by key (null removes)."""
+
+
+class SupplementPatch(SupplementChanges, _NoNul):
+    """Answers for a supplement, merged key by key (null removes one): only the answers the
+    agency asked for may change."""
 
 
 class Withdrawal(_NoNul):
@@ -411,6 +419,93 @@ async def withdraw_dossier(
     return await once(request, session, applicant.client, idempotency_key, work)
 
 
+# --- Supplements ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/dossiers/{code}/supplement",
+    response_model=SupplementAsked,
+    tags=TAGS,
+    responses=READ_RESPONSES
+    | {409: {"description": "The dossier is not waiting for a supplement"}},
+)
+async def get_supplement(session: Session, principal: Reader, code: DossierCode) -> SupplementAsked:
+    """What the agency asks to complete or correct (status 5), each item with its reason."""
+    applicant = await _applicant(session, principal)
+    return await service.supplement_of(session, applicant, code)
+
+
+@router.patch(
+    "/dossiers/{code}/supplement",
+    response_model=DossierOut,
+    tags=TAGS,
+    responses=_changing(
+        200, "An answer that was not asked for is changed (each one listed), or holds NUL"
+    ),
+)
+async def change_supplement(
+    request: Request,
+    session: Session,
+    principal: Submitter,
+    code: DossierCode,
+    changes: SupplementPatch,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Change the answers a supplement asks for (status 5); files go through the files
+    endpoints, into the slots asked for. Nothing is kept if anything else would change."""
+    applicant = await _applicant(session, principal)
+
+    async def work() -> StoredResponse:
+        dossier = await service.update_supplement(session, applicant, code, changes)
+        return StoredResponse(200, _json(dossier))
+
+    return await once(request, session, applicant.client, idempotency_key, work)
+
+
+@router.post(
+    "/dossiers/{code}/resubmit",
+    response_model=DossierOut,
+    tags=TAGS,
+    responses=_changing(200, "The dossier is still incomplete or wrong (every problem listed)"),
+)
+async def resubmit_dossier(
+    request: Request,
+    session: Session,
+    principal: Submitter,
+    code: DossierCode,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Send the completed dossier back to the agency: it is checked whole against its form
+    again; the processing clock then resumes (or restarts, as the procedure says)."""
+    settings = _settings(request)
+    applicant = await _applicant(session, principal)
+
+    async def work() -> StoredResponse:
+        dossier = await service.resubmit(session, applicant, code, settings)
+        return StoredResponse(200, _json(dossier))
+
+    return await once(request, session, applicant.client, idempotency_key, work)
+
+
+# --- Documents issued to the applicant -------------------------------------------------------
+
+
+@router.get(
+    "/dossiers/{code}/documents",
+    response_model=list[DocumentBrief],
+    tags=TAGS,
+    responses=READ_RESPONSES,
+)
+async def list_documents(
+    session: Session, principal: Reader, code: DossierCode
+) -> list[DocumentBrief]:
+    """The documents issued to the enterprise on its dossier: the forms sent to it (receipt,
+    supplement request, refusal, apology, stop notice) and, once ready, its signed result if it
+    chose to receive the result online. Download each from `/documents/{reference}`."""
+    applicant = await _applicant(session, principal)
+    return await service.documents_of(session, applicant, code)
+
+
 # --- Files -----------------------------------------------------------------------------------
 
 MULTIPART_BODY: dict[str, Any] = {
@@ -505,7 +600,8 @@ async def add_file(
     ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Add a file to a draft's slot (multipart/form-data, streamed: no size known in advance)."""
+    """Add a file to a draft's slot, or to a slot a supplement asks for (multipart/form-data,
+    streamed: no size known in advance)."""
     settings = _settings(request)
     _refuse_oversize(request, settings, slot)
     applicant = await _applicant(session, principal)
@@ -640,7 +736,8 @@ async def delete_file(
     file_id: FileId,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Take a file out of a draft; it leaves storage once that is committed."""
+    """Take a file out of a draft, or out of a slot a supplement asks for; it leaves storage
+    once that is committed."""
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:

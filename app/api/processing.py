@@ -12,13 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from app.accounts.api_keys import SCOPE_PROCESS
+from app.accounts import api_keys
+from app.accounts.api_keys import SCOPE_PROCESS, SCOPE_READ
 from app.accounts.schemas import ApiPrincipal
-from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
 from app.api.dossiers import DOWNLOADED, TOKEN, closing_stream, content_disposition
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
 from app.config import Settings
 from app.documents import service as documents
+from app.dossiers import service as dossiers
 from app.idempotency.schemas import StoredResponse
 from app.processing import service
 from app.processing.rules import Action
@@ -144,27 +146,42 @@ async def take_action(
 @router.get(
     "/dossiers/{code}/documents/{document}",
     response_class=StreamingResponse,
-    tags=TAGS,
+    tags=[*TAGS, "dossiers"],
     responses=DOWNLOADED | READ_RESPONSES,
 )
 async def download_document(
     request: Request,
     session: Session,
-    principal: Processor,
+    principal: Principal,
     code: DossierCode,
     document: DocumentId,
 ) -> StreamingResponse:
-    """Download a document issued on the dossier (a form or the signed result), as PDF."""
-    work = await service.work_on(session, _actor(request, principal), code)
-    if not any(d.reference == document for d in work.documents):
-        raise service.document_not_found()
-    found, stream = await documents.open_document(session, request.app.state.storage, document)
+    """Download a document issued on the dossier, as PDF: with an agency's key
+    (`dossiers:process`), any form or the signed result of a dossier it handles; with an
+    enterprise's key (`dossiers:read`), the forms sent to the enterprise and, once ready, its
+    signed result if it chose to receive the result online."""
+    storage = request.app.state.storage
+    # The enterprise's and the agency's views of a dossier share the address: the key says whose.
+    if principal.agency_id is None:
+        api_keys.require_scopes(principal, SCOPE_READ)
+        applicant = await dossiers.applicant_for_enterprise(
+            session, api_keys.enterprise_of(principal)
+        )
+        brief, stream = await dossiers.open_document(session, storage, applicant, code, document)
+        form, size = brief.form, brief.size
+    else:
+        api_keys.require_scopes(principal, SCOPE_PROCESS)
+        work = await service.work_on(session, _actor(request, principal), code)
+        if not any(d.reference == document for d in work.documents):
+            raise service.document_not_found()
+        issued, stream = await documents.open_document(session, storage, document)
+        form, size = issued.form, issued.size
     return StreamingResponse(
         closing_stream(stream),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": content_disposition(f"{code}-{found.form}.pdf"),
-            "Content-Length": str(found.size),
+            "Content-Disposition": content_disposition(f"{code}-{form}.pdf"),
+            "Content-Length": str(size),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },

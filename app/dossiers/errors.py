@@ -32,6 +32,17 @@ class NotADraft(Conflict):
         )
 
 
+class NotAwaitingSupplement(Conflict):
+    code = "no_supplement_requested"
+
+    def __init__(self, code: str | None) -> None:
+        super().__init__(
+            f"Hồ sơ {code} không chờ bổ sung: không thể sửa hay nộp bổ sung.",
+            message_en=f"Dossier {code} is not waiting for a supplement: it cannot be changed"
+            " or resubmitted.",
+        )
+
+
 class DossierInvalid(InvalidInput):
     """The data, the files or the delivery choice are wrong; ``problems`` name each place."""
 

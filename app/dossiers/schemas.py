@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from app.models.dossiers import ApplicantType, Delivery, Status
+from app.models.processing import DocumentForm
 
 STATUS_LABELS: dict[int, tuple[str, str]] = {
     Status.registered: ("Mới đăng ký", "Newly registered"),
@@ -77,6 +78,53 @@ class DraftChanges(BaseModel):
     data: dict[str, Any] | None = None
     agency: str | None = Field(default=None, description="Receiving agency code")
     delivery: DeliveryIn | None = None
+
+
+class SupplementChanges(BaseModel):
+    """Answers given for a supplement, merged key by key (null removes one); only what the agency
+    asked for may change."""
+
+    data: dict[str, Any] = Field(
+        description="Answers by field key, each replacing the whole answer (a group's every item)"
+    )
+
+
+class AskedItem(BaseModel):
+    """One thing the agency asked to complete or correct."""
+
+    path: str = Field(
+        description="The form field or file slot, such as `full_name` or"
+        " `children[0].birth_certificate`"
+    )
+    reason: str
+    kind: Literal["answer", "file", "other"] = Field(
+        description="An answer of the form, a file slot, or something outside the form"
+    )
+    label_vi: str
+    label_en: str
+
+
+class SupplementAsked(BaseModel):
+    """The supplement request the applicant has still to answer (form 02)."""
+
+    code: str
+    requested_at: datetime
+    requested_by: str
+    note: str
+    items: list[AskedItem]
+
+
+class DocumentBrief(BaseModel):
+    """A document issued to the applicant: one of the standard forms or the signed result."""
+
+    reference: str
+    form: DocumentForm = Field(
+        description="01 receipt, 02 supplement request, 03 refusal,"
+        " 04 apology, 05 stop notice, or result"
+    )
+    signed: bool
+    size: int
+    created_at: datetime
 
 
 class FileOut(BaseModel):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,8 @@ from app.accounts.schemas import AccountOut
 from app.catalog import service as catalog
 from app.catalog.schemas import FilingTarget
 from app.config import Settings
+from app.documents import service as documents
+from app.documents.errors import DocumentNotFound
 from app.dossiers import repository, scan
 from app.dossiers.content import HEAD_SIZE, check_content, display_name
 from app.dossiers.errors import (
@@ -33,12 +35,15 @@ from app.dossiers.errors import (
     FileRefused,
     FileTooLarge,
     NotADraft,
+    NotAwaitingSupplement,
     TooManyLookups,
 )
 from app.dossiers.schemas import (
     AgencyBrief,
     Applicant,
+    AskedItem,
     DeliveryIn,
+    DocumentBrief,
     DossierOut,
     DossierSummary,
     DraftChanges,
@@ -46,12 +51,14 @@ from app.dossiers.schemas import (
     FileOut,
     LookupOut,
     PostalAddress,
+    SupplementAsked,
+    SupplementChanges,
     status_out,
 )
 from app.dossiers.tasks import file_key
 from app.errors import InvalidInput, Problem
 from app.forms import FieldError, FileField, FormDefinition, GroupField, parse_definition, validate
-from app.kit.clock import utcnow
+from app.kit.clock import aware, utcnow
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from app.kit.text import contains_nul
 from app.models.accounts import AccountKind
@@ -67,11 +74,13 @@ from app.models.dossiers import (
     EventKind,
     Status,
 )
+from app.models.processing import DocumentForm
 from app.outbox import service as outbox
 from app.outbox.mail import KIND as EMAIL
 from app.outbox.mail import email_payload
 from app.processing import service as processing
-from app.storage import FileStorage, StoredObject, TooLarge
+from app.processing.schemas import SupplementItem, SupplementOut
+from app.storage import FileStorage, ObjectStream, StoredObject, TooLarge
 
 FILE_DELETE = "storage.delete"
 MIB = 1024 * 1024
@@ -223,7 +232,7 @@ def _out(dossier: Dossier) -> DossierOut:
             if dossier.delivery_address
             else None
         ),
-        appointment_at=dossier.appointment_at,
+        appointment_at=aware(dossier.due_at) if dossier.due_at else None,
         withdrawn_at=dossier.withdrawn_at,
         withdrawal_reason=dossier.withdrawal_reason,
         events=[
@@ -253,6 +262,56 @@ async def _load_draft(session: AsyncSession, applicant: Applicant, reference: st
     dossier = await _load(session, applicant, reference)
     if dossier.status is not None:
         raise NotADraft(dossier.code)
+    return dossier
+
+
+async def _load_submitted(session: AsyncSession, applicant: Applicant, code: str) -> Dossier:
+    """A submitted dossier for the applicant to act on (withdraw it, answer a supplement). Only
+    dossiers filed online are theirs to act on: one filed at the desk is followed at the desk."""
+    dossier = await _load(session, applicant, code)
+    if dossier.status is None or dossier.channel != Channel.online:
+        raise DossierNotFound(code)
+    return dossier
+
+
+async def _awaiting_supplement(
+    session: AsyncSession, applicant: Applicant, code: str
+) -> tuple[Dossier, SupplementOut]:
+    """A dossier of the applicant waiting for a supplement, and what its request asks."""
+    dossier = await _load_submitted(session, applicant, code)
+    request = (
+        await processing.open_supplement(session, dossier.id)
+        if dossier.status == Status.supplement_requested
+        else None
+    )
+    if request is None:
+        raise NotAwaitingSupplement(dossier.code)
+    return dossier, request
+
+
+async def check_taking_files(session: AsyncSession, dossier: Dossier, slot: str) -> None:
+    """Files change in a draft, and in a dossier waiting for a supplement only in the slots
+    the request asks for."""
+    if dossier.status is None:
+        return
+    if dossier.status != Status.supplement_requested or dossier.channel != Channel.online:
+        raise NotADraft(dossier.code)
+    request = await processing.open_supplement(session, dossier.id)
+    if request is None:
+        raise NotADraft(dossier.code)
+    if not _is_asked(slot, [item.path for item in request.items]):
+        raise FileRefused(
+            slot or "slot",
+            "Mục tệp này không được yêu cầu bổ sung: không thể thêm hay xoá tệp ở đây.",
+            "This file slot was not asked for: files cannot be added to it or removed from it.",
+        )
+
+
+async def _load_taking_files(
+    session: AsyncSession, applicant: Applicant, reference: str, slot: str
+) -> Dossier:
+    dossier = await _load(session, applicant, reference)
+    await check_taking_files(session, dossier, slot)
     return dossier
 
 
@@ -679,9 +738,10 @@ async def add_file(
     filename: str | None,
     chunks: AsyncIterable[bytes],
 ) -> FileOut:
-    """Stream a file into a draft's slot: hashed on the way, its type read from its content,
-    its size limited, scanned when clamd is set; nothing is kept of a refused file."""
-    dossier = await _load_draft(session, applicant, reference)
+    """Stream a file into a slot of a draft, or of a dossier whose supplement asks for that slot:
+    hashed on the way, its type read from its content, its size limited, scanned when clamd is
+    set; nothing is kept of a refused file."""
+    dossier = await _load_taking_files(session, applicant, reference, slot)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
     field = slot_field(target.definition, slot)
     if field is None:
@@ -724,7 +784,8 @@ async def _attach(
     )
     await repository.add(session, file)
     dossier.updated_at = now
-    dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
+    if dossier.status is None:
+        dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
     await session.flush()
     return _file_out(file)
 
@@ -742,7 +803,7 @@ async def attach_finished_upload(
     """Attach an object uploaded by other means (a finished tus upload) after the same checks
     as ``add_file``; a refused object is deleted from storage."""
     try:
-        dossier = await _load_draft(session, applicant, reference)
+        dossier = await _load_taking_files(session, applicant, reference, slot)
         target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
         field = slot_field(target.definition, slot)
         if field is None:
@@ -775,8 +836,9 @@ async def check_upload(
     slot: str,
     length: int,
 ) -> None:
-    """Refuse a resumable upload at creation if the slot is unknown or full, or it is too big."""
-    dossier = await _load_draft(session, applicant, reference)
+    """Refuse a resumable upload at creation if the slot is unknown, full or not open to files,
+    or it is too big."""
+    dossier = await _load_taking_files(session, applicant, reference, slot)
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
     field = slot_field(target.definition, slot)
     if field is None:
@@ -789,11 +851,13 @@ async def check_upload(
 async def remove_file(
     session: AsyncSession, applicant: Applicant, reference: str, file_id: str
 ) -> None:
-    """Take a file out of a draft; it leaves storage once the removal has committed."""
-    dossier = await _load_draft(session, applicant, reference)
+    """Take a file out of a draft, or out of a slot a supplement asks for; it leaves storage
+    once the removal has committed."""
+    dossier = await _load(session, applicant, reference)
     file = next((f for f in dossier.files if f.reference == file_id), None)
     if file is None:
         raise FileNotFound()
+    await check_taking_files(session, dossier, file.slot)
     await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
     await repository.delete_file(session, file)
     dossier.updated_at = utcnow()
@@ -926,10 +990,8 @@ async def withdraw(
         raise InvalidInput(
             message, message_en=message_en, problems=[Problem("reason", message, message_en)]
         )
-    dossier = await _load(session, applicant, code)
-    if dossier.status is None:
-        raise DossierNotFound(code)
-    if Status(dossier.status) in FINAL_STATUSES:
+    dossier = await _load_submitted(session, applicant, code)
+    if dossier.status in FINAL_STATUSES:
         raise CannotWithdraw(dossier.code)
     now = utcnow()
     dossier.status = Status.withdrawn
@@ -950,6 +1012,239 @@ async def withdraw(
     await session.flush()
     await processing.withdrawn(session, dossier, reason)
     return await get_dossier(session, applicant, code)
+
+
+# --- Supplements ------------------------------------------------------------------------------
+
+
+def _covers(asked: str, path: str) -> bool:
+    """Whether what was asked takes in ``path``: the path itself, or a part of it (an item of an
+    asked group, a part of an asked address)."""
+    return path == asked or path.startswith((f"{asked}.", f"{asked}["))
+
+
+def _is_asked(path: str, asked: Sequence[str]) -> bool:
+    return any(_covers(each, path) for each in asked)
+
+
+def _leaves(value: Any, path: str, into: dict[str, str]) -> dict[str, str]:
+    """Every answer's non-empty scalars by path, as text. Text because a page posts back as text
+    what it was given (a stored 120 comes back as "120"), so an answer left alone compares equal;
+    empty because an empty input stands for an answer never given."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _leaves(inner, f"{path}.{key}", into)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _leaves(inner, f"{path}[{index}]", into)
+    elif isinstance(value, bool):
+        into[path] = "true" if value else "false"
+    elif value is not None and value != "":
+        into[path] = str(value)
+    return into
+
+
+def _changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old: dict[str, str] = {}
+    new: dict[str, str] = {}
+    for key, value in before.items():
+        _leaves(value, key, old)
+    for key, value in after.items():
+        _leaves(value, key, new)
+    return sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
+
+
+def _item_label(definition: FormDefinition, path: str) -> tuple[str, str] | None:
+    """The label of the field a path names, in Vietnamese and English, with the item's number
+    for a part of a group (``children[1].name``: "Name (Child 2)"); None outside the form."""
+    match = _SLOT.fullmatch(path) or re.fullmatch(
+        r"(?P<group>[a-z][a-z0-9_]*)\[(?P<index>[0-9]{1,3})\]", path
+    )
+    root = definition.field(match["group"] if match else path.split(".", 1)[0])
+    if root is None:
+        return None
+    if match is None or not isinstance(root, GroupField):
+        return root.label.vi, root.label.get("en")
+    vi, en = root.item_labels(int(match["index"]))
+    inner = next((f for f in root.fields if f.key == match.groupdict().get("key")), None)
+    if inner is None:
+        return vi, en
+    return f"{inner.label.vi} ({vi})", f"{inner.label.get('en')} ({en})"
+
+
+def _asked_item(definition: FormDefinition, item: SupplementItem) -> AskedItem:
+    label = _item_label(definition, item.path)
+    kind: Literal["answer", "file", "other"] = "other"
+    if slot_field(definition, item.path) is not None:
+        kind = "file"
+    elif label is not None:
+        kind = "answer"
+    vi, en = label or (item.path, item.path)
+    return AskedItem(path=item.path, reason=item.reason, kind=kind, label_vi=vi, label_en=en)
+
+
+async def supplement_of(session: AsyncSession, applicant: Applicant, code: str) -> SupplementAsked:
+    """What the agency asks the applicant to complete or correct, item by item with its
+    reason; NotAwaitingSupplement when the dossier is not waiting for a supplement."""
+    dossier, request = await _awaiting_supplement(session, applicant, code)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    return SupplementAsked(
+        code=dossier.code or code,
+        requested_at=request.requested_at,
+        requested_by=request.requested_by,
+        note=request.note,
+        items=[_asked_item(target.definition, item) for item in request.items],
+    )
+
+
+async def update_supplement(
+    session: AsyncSession, applicant: Applicant, code: str, changes: SupplementChanges
+) -> DossierOut:
+    """Merge answers into a dossier waiting for a supplement (null removes one).
+
+    Only what the request asks for may change: any other change refuses the whole of it, each
+    answer changed without being asked named in the problems. Answers are kept as given, right
+    or wrong, as on a draft: ``resubmit`` judges them. Files change through ``add_file``.
+    """
+    if contains_nul(changes.model_dump()):
+        message, message_en = _NUL_MESSAGES
+        raise DossierInvalid(
+            message, message_en=message_en, problems=[Problem("data", *_NUL_MESSAGES)]
+        )
+    dossier, request = await _awaiting_supplement(session, applicant, code)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    before = _without_files(target.definition, dossier.data)
+    data = dict(before)
+    for key, value in changes.data.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    data = _without_files(target.definition, data)
+    asked = [item.path for item in request.items]
+    refused = [path for path in _changed_paths(before, data) if not _is_asked(path, asked)]
+    if refused:
+        raise DossierInvalid(
+            "Chỉ sửa được các mục cơ quan yêu cầu bổ sung: các mục khác được giữ nguyên.",
+            message_en="Only what the agency asked for can be changed: everything else stays"
+            " as it was filed.",
+            problems=[
+                Problem(
+                    f"data.{path}",
+                    "Mục này không được yêu cầu bổ sung nên không sửa được",
+                    "This was not asked for, so it cannot be changed",
+                )
+                for path in refused
+            ],
+        )
+    dossier.data = data
+    dossier.updated_at = utcnow()
+    await session.flush()
+    return _out(dossier)
+
+
+def _resubmitted_acknowledgement(dossier: Dossier, settings: Settings) -> tuple[str, str]:
+    link = f"{settings.base_url.rstrip('/')}/ho-so/{dossier.code}"
+    subject = (
+        f"Đã nhận hồ sơ bổ sung {dossier.code} / Supplement to dossier {dossier.code} received"
+    )
+    body = (
+        f"Kính gửi {dossier.applicant_name},\n\n"
+        f"Cổng dịch vụ công đã nhận phần bổ sung hồ sơ {dossier.code} của bạn"
+        f" và chuyển lại cho cơ quan giải quyết.\n"
+        f"Thủ tục: {dossier.procedure.name}\n"
+        f"Theo dõi hồ sơ: {link}\n\n"
+        f"---\n"
+        f"The supplement to your dossier {dossier.code} has been received and sent back to the"
+        f" agency. Follow it at {link}\n"
+    )
+    return subject, body
+
+
+async def resubmit(
+    session: AsyncSession, applicant: Applicant, code: str, settings: Settings
+) -> DossierOut:
+    """Send the completed dossier back to the agency: every answer and file is checked against
+    its form again (DossierInvalid lists every problem); then the clock resumes or restarts as
+    the procedure says, and the applicant gets an acknowledgement."""
+    dossier, _request = await _awaiting_supplement(session, applicant, code)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    checked = validate(target.definition, _data_with_files(dossier, target.definition))
+    if checked.errors:
+        raise DossierInvalid(
+            "Hồ sơ chưa đủ hoặc chưa đúng: hãy sửa các mục được nêu rồi nộp bổ sung lại.",
+            message_en="The dossier is incomplete or wrong: fix the items listed and resubmit.",
+            problems=_problems(checked.errors, "data."),
+        )
+    dossier.data = checked.cleaned
+    dossier.updated_at = utcnow()
+    await session.flush()
+    await processing.resubmitted(session, settings, dossier)
+    if dossier.applicant_email:
+        subject, body = _resubmitted_acknowledgement(dossier, settings)
+        await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
+    # Of what was loaded with the dossier, only its timeline changed behind its back.
+    await session.refresh(dossier, ["events"])
+    return _out(dossier)
+
+
+# --- Documents issued to the applicant -------------------------------------------------------
+
+# The forms an action sends the applicant; the signed result is theirs once it is ready, when
+# they chose to receive it online.
+_APPLICANT_FORMS = frozenset(
+    {
+        DocumentForm.receipt,
+        DocumentForm.supplement,
+        DocumentForm.refusal,
+        DocumentForm.apology,
+        DocumentForm.stop,
+    }
+)
+_RESULT_STATUSES = frozenset({Status.result_ready, Status.returned})
+
+
+def _issued_to_applicant(dossier: Dossier, form: DocumentForm) -> bool:
+    if form in _APPLICANT_FORMS:
+        return True
+    return (
+        form is DocumentForm.result
+        and dossier.status in _RESULT_STATUSES
+        and dossier.delivery == Delivery.online
+    )
+
+
+async def documents_of(
+    session: AsyncSession, applicant: Applicant, code: str
+) -> list[DocumentBrief]:
+    """The documents issued to the applicant on their dossier, oldest first."""
+    dossier = await _load(session, applicant, code)
+    return [
+        DocumentBrief(
+            reference=d.reference,
+            form=d.form,
+            signed=d.signed,
+            size=d.size,
+            created_at=d.created_at,
+        )
+        for d in await documents.documents_of(session, dossier.id)
+        if _issued_to_applicant(dossier, d.form)
+    ]
+
+
+async def open_document(
+    session: AsyncSession, storage: FileStorage, applicant: Applicant, code: str, reference: str
+) -> tuple[DocumentBrief, ObjectStream]:
+    """A document issued to the applicant on their dossier, and its content; DocumentNotFound
+    for any other (of another dossier, not theirs, not yet theirs)."""
+    found = next(
+        (d for d in await documents_of(session, applicant, code) if d.reference == reference),
+        None,
+    )
+    if found is None:
+        raise DocumentNotFound(reference)
+    _document, stream = await documents.open_document(session, storage, reference)
+    return found, stream
 
 
 # --- Public lookup ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Resumable uploads (tus 1.0.0) into a draft's file slot, without HTTP.
+"""Resumable uploads (tus 1.0.0) into a file slot of a draft or of a dossier whose supplement
+asks for it, without HTTP.
 
 An upload is a row (``Upload``) naming a partial upload in storage; its offset is the partial
 upload's size, so every byte the storage kept counts and nothing else needs saving. When the
@@ -35,7 +36,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.config import Settings
 from app.dossiers import repository, service
 from app.dossiers.content import display_name
-from app.dossiers.errors import FileRefused, NotADraft
+from app.dossiers.errors import FileRefused
 from app.dossiers.schemas import Applicant, FileOut, UploadOut
 from app.dossiers.tasks import file_key
 from app.errors import ChangedMeanwhile, Conflict, InvalidInput, NotFound, PortalError, Problem
@@ -267,8 +268,8 @@ async def append(
                 if chunk:
                     raise UploadTooLong(upload.length)
             return Appended(out, upload.length)
-        if dossier.status is not None:
-            raise NotADraft(dossier.code)
+        # Stop at once if the dossier stopped taking files since the upload began.
+        await service.check_taking_files(session, dossier, upload.slot)
         try:
             position = await storage.partial_size(upload.storage_key)
         except NotStored:

@@ -1,9 +1,10 @@
 """The forms of a draft's pages that are not the procedure's own: the receiving agency and
-how the result comes back, as form definitions the same widgets draw; and the delivery chosen,
-in words."""
+how the result comes back, as form definitions the same widgets draw; the delivery chosen, in
+words; and the part of the procedure's form a supplement asks for."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,3 +144,19 @@ def delivery_view(draft: DossierOut) -> DeliveryView | None:
             {"province": address.province, "commune": address.commune, "street": address.street}
         ),
     )
+
+
+def asked_definition(definition: FormDefinition, paths: Iterable[str]) -> FormDefinition | None:
+    """The procedure's form cut down to the fields a supplement asks for, section by section (a
+    whole field where a part of it is asked: an item of a group, a part of an address); None
+    when nothing of the form is asked."""
+    roots = {path.split(".", 1)[0].split("[", 1)[0] for path in paths}
+    sections = [
+        section.model_copy(update={"fields": [f for f in section.fields if f.key in roots]})
+        for section in definition.sections
+        if any(f.key in roots for f in section.fields)
+    ]
+    if not sections:
+        return None
+    # The cross-field rules stay with the whole form, which the service checks on resubmission.
+    return definition.model_copy(update={"sections": sections, "rules": []})

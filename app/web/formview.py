@@ -323,6 +323,17 @@ class FormView:
     sections: list[SectionView]
     error_links: list[ErrorLink]
 
+    def answers(self, posted: Mapping[str, Any]) -> dict[str, Any]:
+        """The posted answers of the fields drawn here, files aside. A field drawn but posted
+        nothing for (a radio left unanswered, every box unticked) is None, so saving clears it;
+        the fields of other pages are left out, so saving leaves them as they are."""
+        return {
+            w.name: posted.get(w.name)
+            for section in self.sections
+            for w in section.widgets
+            if w.kind != "file"
+        }
+
 
 class _Builder:
     """Builds the widgets of one form for one language, placing the errors on them."""

@@ -61,6 +61,16 @@ def withdraw(code: str) -> str:
     return f"{dossier(code)}/rut"
 
 
+def supplement(code: str) -> str:
+    """Where the applicant answers a supplement request."""
+    return f"{dossier(code)}/bo-sung"
+
+
+def document(code: str, reference: str) -> str:
+    """A document issued on the dossier (a form or the signed result), to download."""
+    return f"{dossier(code)}/van-ban/{quote(reference)}"
+
+
 def file(file_id: str) -> str:
     return f"/ho-so/tep/{quote(file_id)}"
 
@@ -72,4 +82,5 @@ TEMPLATE_GLOBALS = {
     "delete_draft_url": delete,
     "dossier_url": dossier,
     "file_url": file,
+    "document_url": document,
 }

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.web.routes import accounts, admin, admin_calendar, catalog, dossiers, filing, places
+from app.web.routes import (
+    accounts,
+    admin,
+    admin_calendar,
+    catalog,
+    dossiers,
+    filing,
+    places,
+    supplement,
+)
 from app.web.routes.deps import load_official
 
 # Every page knows who is signed in (and if an official, with what roles), for the header links.
@@ -15,4 +24,5 @@ router.include_router(admin_calendar.router)
 router.include_router(catalog.router)
 router.include_router(filing.router)
 router.include_router(dossiers.router)
+router.include_router(supplement.router)
 router.include_router(places.router)

@@ -1,5 +1,5 @@
-"""One's dossiers: the list, a dossier's page, its files, the acknowledgement, withdrawal;
-and the public lookup of a dossier's status by its code.
+"""One's dossiers: the list, a dossier's page, its files and the documents issued on it, the
+acknowledgement, withdrawal; and the public lookup of a dossier's status by its code.
 
 A failed lookup is rendered, not raised: the request's unit of work then commits the attempt
 that throttling counts.
@@ -18,7 +18,7 @@ from app.dossiers import service
 from app.dossiers.errors import CannotWithdraw, LookupFailed, TooManyLookups
 from app.dossiers.schemas import Applicant, DossierOut
 from app.errors import InvalidInput, Problem
-from app.models.dossiers import FINAL_STATUSES
+from app.models.dossiers import FINAL_STATUSES, Status
 from app.storage import ObjectStream
 from app.web import urls
 from app.web.draftforms import delivery_view
@@ -86,13 +86,9 @@ def _content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-@router.get("/ho-so/tep/{file_id}")
-async def download(
-    file_id: str, session: Session, storage: StorageDep, applicant: ApplicantDep
+def _attachment(
+    stream: AsyncIterator[bytes], name: str, content_type: str, size: int
 ) -> StreamingResponse:
-    """A file of one of one's drafts or dossiers, as an attachment."""
-    file, stream = await service.open_file(session, storage, applicant, file_id)
-
     async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in stream:
@@ -104,14 +100,32 @@ async def download(
 
     return StreamingResponse(
         body(),
-        media_type=file.content_type,
+        media_type=content_type,
         headers={
-            "Content-Disposition": _content_disposition(file.name),
-            "Content-Length": str(file.size),
+            "Content-Disposition": _content_disposition(name),
+            "Content-Length": str(size),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@router.get("/ho-so/tep/{file_id}")
+async def download(
+    file_id: str, session: Session, storage: StorageDep, applicant: ApplicantDep
+) -> StreamingResponse:
+    """A file of one of one's drafts or dossiers, as an attachment."""
+    file, stream = await service.open_file(session, storage, applicant, file_id)
+    return _attachment(stream, file.name, file.content_type, file.size)
+
+
+@router.get("/ho-so/{code}/van-ban/{reference}")
+async def download_document(
+    code: str, reference: str, session: Session, storage: StorageDep, applicant: ApplicantDep
+) -> StreamingResponse:
+    """A document issued to the applicant on their dossier (a form or the signed result)."""
+    document, stream = await service.open_document(session, storage, applicant, code, reference)
+    return _attachment(stream, f"{code}-{document.form}.pdf", "application/pdf", document.size)
 
 
 # ----------------------------------------------------------------------------- one dossier
@@ -140,23 +154,31 @@ async def _render_dossier(
     request: Request,
     session: Session,
     pages: Pages,
+    applicant: Applicant,
     dossier: DossierOut,
     *,
     reason: str = "",
     errors: Sequence[Problem] = (),
     refused: str = "",
+    resubmitted: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     locale = pages.locale(request)
     target = await service.form_of(session, dossier)
     english = locale == "en"
     messages = [p.message_en if english and p.message_en else p.message for p in errors]
+    code = dossier.code or ""
+    awaiting = dossier.status.code == Status.supplement_requested
     context: dict[str, Any] = {
         "dossier": dossier,
         "sections": build_answers(target.definition, dossier.data, locale),
         "delivery": delivery_view(dossier),
+        "supplement": await service.supplement_of(session, applicant, code) if awaiting else None,
+        "supplement_url": urls.supplement(code),
+        "resubmitted": resubmitted,
+        "documents": await service.documents_of(session, applicant, code),
         "can_withdraw": dossier.status.code not in CANNOT_WITHDRAW,
-        "withdraw_url": urls.withdraw(dossier.code or ""),
+        "withdraw_url": urls.withdraw(code),
         "reason": reason,
         "reason_errors": messages,
         "error_links": [ErrorLink("#f-reason", m) for m in messages],
@@ -167,13 +189,21 @@ async def _render_dossier(
 
 @router.get("/ho-so/{code}", response_class=HTMLResponse)
 async def dossier_page(
-    request: Request, code: str, session: Session, pages: PagesDep, applicant: ApplicantDep
+    request: Request,
+    code: str,
+    session: Session,
+    pages: PagesDep,
+    applicant: ApplicantDep,
+    resubmitted: Annotated[int, Query(alias="da-bo-sung", ge=0, le=1)] = 0,
 ) -> Response:
-    """A dossier: status, answers, files, delivery and what has happened to it."""
+    """A dossier: status, what a supplement asks for, answers, files, delivery, the documents
+    issued and what has happened to it."""
     dossier = await _dossier(session, applicant, code)
     if isinstance(dossier, Response):
         return dossier
-    return await _render_dossier(request, session, pages, dossier)
+    return await _render_dossier(
+        request, session, pages, applicant, dossier, resubmitted=bool(resubmitted)
+    )
 
 
 @router.post("/ho-so/{code}/rut", response_class=HTMLResponse)
@@ -190,11 +220,18 @@ async def withdraw(
     except CannotWithdraw as exc:
         message = exc.message_en if pages.locale(request) == "en" else exc.message
         return await _render_dossier(
-            request, session, pages, dossier, refused=message, status_code=exc.status
+            request, session, pages, applicant, dossier, refused=message, status_code=exc.status
         )
     except InvalidInput as exc:
         return await _render_dossier(
-            request, session, pages, dossier, reason=reason, errors=exc.problems, status_code=422
+            request,
+            session,
+            pages,
+            applicant,
+            dossier,
+            reason=reason,
+            errors=exc.problems,
+            status_code=422,
         )
     return RedirectResponse(urls.dossier(code), status_code=303)
 

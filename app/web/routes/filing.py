@@ -110,7 +110,7 @@ async def _draft(
     return draft, await service.form_of(session, draft)
 
 
-def _problem_errors(problems: Sequence[Problem], prefix: str = "") -> list[FieldError]:
+def problem_errors(problems: Sequence[Problem], prefix: str = "") -> list[FieldError]:
     """Problems of a service error as errors of the page's fields (``prefix`` taken off)."""
     return [
         FieldError(p.location.removeprefix(prefix), "problem", p.message, p.message_en or "")
@@ -154,7 +154,7 @@ def _section(target: FilingTarget, page: int) -> Section | None:
     return sections[page - 1] if page <= len(sections) else None
 
 
-def _files(draft: DossierOut) -> dict[str, list[FileInfo]]:
+def files_by_slot(draft: DossierOut) -> dict[str, list[FileInfo]]:
     by_slot: dict[str, list[FileInfo]] = {}
     for f in draft.files:
         by_slot.setdefault(f.slot, []).append(FileInfo(f.id, f.name, f.size, f.content_type))
@@ -182,7 +182,7 @@ def _render_section(
         errors,
         locale,
         section=section.key,
-        files=_files(draft),
+        files=files_by_slot(draft),
         shown=visible_fields(definition, service.answers_with_files(draft, definition)),
     )
     form_url = urls.draft(draft.reference, page)
@@ -231,7 +231,7 @@ def _file_refusal(problems: Sequence[Problem], name: str) -> list[Problem]:
     ]
 
 
-async def _read_section_post(
+async def read_section_post(
     request: Request,
     session: Session,
     storage: StorageDep,
@@ -265,7 +265,7 @@ async def _read_section_post(
     return FormState.from_pairs(pairs), refused
 
 
-def _change_groups(definition: FormDefinition, state: FormState) -> bool:
+def change_groups(definition: FormDefinition, state: FormState) -> bool:
     """Add or remove a group item as the button pressed asks; whether it was such a button."""
     action, _, argument = state.action.partition(":")
     if action == "add":
@@ -303,7 +303,7 @@ async def save_section(
     if section is None:
         return RedirectResponse(urls.draft(reference), status_code=303)
     slots = {f.key for f in section.fields if isinstance(f, FileField | GroupField)}
-    state, refused = await _read_section_post(
+    state, refused = await read_section_post(
         request, session, storage, settings, applicant, reference, slots
     )
     if state.action.startswith(REMOVE_FILE):
@@ -312,9 +312,7 @@ async def save_section(
             await service.remove_file(
                 session, applicant, reference, state.action.removeprefix(REMOVE_FILE)
             )
-    redraw = _change_groups(definition, state)
-    # The fields the page showed: those it posts nothing for (a radio left unanswered, every
-    # box unticked) are cleared; those of other pages are left as they are.
+    redraw = change_groups(definition, state)
     shown_before = build_form_view(
         definition,
         FormState.from_data(definition, draft.data),
@@ -323,14 +321,11 @@ async def save_section(
         section=section.key,
         shown=visible_fields(definition, service.answers_with_files(draft, definition)),
     )
-    posted = state.data(definition)
-    answers = {
-        w.name: posted.get(w.name) for w in shown_before.sections[0].widgets if w.kind != "file"
-    }
+    answers = shown_before.answers(state.data(definition))
     draft = await service.update_draft(
         session, applicant, reference, DraftChanges(data=answers), settings
     )
-    errors = _problem_errors(refused)
+    errors = problem_errors(refused)
     if redraw:
         status = 422 if errors else 200
         return _render_section(request, pages, draft, target, page, errors, status_code=status)
@@ -414,7 +409,7 @@ async def choose_agency(
     state = FormState(pairs=[("agency", code)])
     if not code:
         problem = Problem("agency", "Hãy chọn cơ quan tiếp nhận", "Choose the receiving agency")
-        errors = _problem_errors([problem])
+        errors = problem_errors([problem])
         return _render_choice(
             request, pages, draft, target, state, errors, status_code=422, step="agency"
         )
@@ -423,7 +418,7 @@ async def choose_agency(
             session, applicant, reference, DraftChanges(agency=code), settings
         )
     except DossierInvalid as exc:
-        errors = _problem_errors(exc.problems)
+        errors = problem_errors(exc.problems)
         return _render_choice(
             request, pages, draft, target, state, errors, status_code=422, step="agency"
         )
@@ -483,7 +478,7 @@ async def choose_delivery(
         problem = Problem(
             "delivery", "Hãy chọn cách nhận kết quả", "Choose how to receive the result"
         )
-        errors = _problem_errors([problem])
+        errors = problem_errors([problem])
         return _render_choice(
             request, pages, draft, target, state, errors, status_code=422, step="delivery"
         )
@@ -519,7 +514,7 @@ def _delivery_errors(problems: Sequence[Problem]) -> list[FieldError]:
         Problem("delivery", p.message, p.message_en) if p.location == "delivery.method" else p
         for p in problems
     ]
-    return _problem_errors(renamed, "delivery.address.")
+    return problem_errors(renamed, "delivery.address.")
 
 
 # ----------------------------------------------------------------------------- check and submit
@@ -534,7 +529,7 @@ def _problem_links(
     links: list[ErrorLink] = []
     for number, section in enumerate(definition.sections, start=1):
         keys = {f.key for f in section.fields}
-        errors = _problem_errors(
+        errors = problem_errors(
             [p for p in answers if root_key(p.location.removeprefix("data.")) in keys], "data."
         )
         if not errors:
@@ -545,7 +540,7 @@ def _problem_links(
             errors,
             locale,
             section=section.key,
-            files=_files(draft),
+            files=files_by_slot(draft),
             shown=visible_fields(definition, service.answers_with_files(draft, definition)),
         )
         page = urls.draft(draft.reference, number)
