@@ -5,7 +5,7 @@ in every processing role."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -22,7 +22,7 @@ from app.config import Settings
 from app.documents import service as documents
 from app.dossiers import service as dossiers
 from app.idempotency.schemas import StoredResponse
-from app.processing import service
+from app.processing import reports, service
 from app.processing.rules import Action
 from app.processing.schemas import (
     ActionIn,
@@ -186,3 +186,88 @@ async def download_document(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The table as a file (`Content-Disposition: attachment`): CSV (UTF-8 with"
+        " a byte order mark), XLSX or PDF, as `format` asks",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in reports.MEDIA_TYPES.values()
+        },
+    }
+}
+Format = Annotated[reports.ExportFormat, Query(alias="format", description="The file's format")]
+
+
+def _exported(export: reports.Export) -> Response:
+    return Response(
+        export.content,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": content_disposition(export.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/dossiers/{code}/routing-slip",
+    response_class=Response,
+    tags=TAGS,
+    responses=EXPORTED
+    | READ_RESPONSES
+    | {409: {"description": "The dossier has not been received: it has no routing slip yet"}},
+)
+async def get_routing_slip(
+    request: Request,
+    session: Session,
+    principal: Processor,
+    code: DossierCode,
+    format_: Format = reports.ExportFormat.pdf,
+) -> Response:
+    """The routing slip (form 06) of a dossier of the agency: one row per hand-off with its
+    times, giver, receiver and outcome (the read is audited)."""
+    settings: Settings = request.app.state.settings
+    actor = _actor(request, principal)
+    return _exported(await reports.routing_slip_file(session, settings, actor, code, format_))
+
+
+@router.get(
+    "/register",
+    response_class=Response,
+    tags=TAGS,
+    responses=EXPORTED
+    | UNAUTHORIZED
+    | FORBIDDEN
+    | {
+        422: {
+            "description": "The period ends before it starts, or holds more dossiers than the"
+            f" format holds ({reports.REGISTER_MAX_ROWS[reports.ExportFormat.csv]:,} rows in"
+            f" CSV and XLSX, {reports.REGISTER_MAX_ROWS[reports.ExportFormat.pdf]:,} in PDF)"
+        }
+    },
+)
+async def get_register(
+    request: Request,
+    session: Session,
+    principal: Processor,
+    first: Annotated[
+        date | None,
+        Query(alias="from", description="First day (the 1st of this month if not given)"),
+    ] = None,
+    last: Annotated[
+        date | None,
+        Query(alias="to", description="Last day, included (the month's last if not given)"),
+    ] = None,
+    format_: Format = reports.ExportFormat.pdf,
+) -> Response:
+    """The register (form 07) of the agency: one numbered row per dossier it received in the
+    period, in the order received; days in the portal's time zone."""
+    settings: Settings = request.app.state.settings
+    month = reports.this_month(settings)
+    days = reports.period(first or month.first, last or month.last)
+    actor = _actor(request, principal)
+    return _exported(await reports.register_file(session, settings, actor, days, format_))

@@ -12,6 +12,7 @@ from app.web.routes import (
     dossiers,
     filing,
     places,
+    processing,
     supplement,
 )
 from app.web.routes.deps import load_official
@@ -26,3 +27,4 @@ router.include_router(filing.router)
 router.include_router(dossiers.router)
 router.include_router(supplement.router)
 router.include_router(places.router)
+router.include_router(processing.router)
