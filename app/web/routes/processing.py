@@ -8,6 +8,7 @@ say: a dossier that is not theirs is the 404 page.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -31,7 +32,15 @@ from app.models.dossiers import Delivery, Status
 from app.processing import contents, reports, service
 from app.processing.errors import ActionInvalid
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, Actor, Queue, QueueFilter, WorkOut
+from app.processing.schemas import (
+    MAX_ITEMS,
+    MAX_REASON_LENGTH,
+    ActionIn,
+    Actor,
+    Queue,
+    QueueFilter,
+    WorkOut,
+)
 from app.storage import ObjectStream
 from app.web.draftforms import DeliveryView
 from app.web.formview import build_answers
@@ -100,9 +109,8 @@ ACTION_FIELDS: dict[Action, tuple[str, ...]] = {
 OPTIONAL = frozenset({"unit", "official", "agency", "method", "tracking_number"})
 # Final decisions, taken only with the box ticked that says so.
 CONFIRMED = frozenset({Action.refuse, Action.deny, Action.stop})
-# Each supplement item is a checkbox and a reason: two fields per item of the form.
-MAX_ACTION_FIELDS = 2 * 50 + 10
-MAX_REASON_BYTES = 16 * 1024
+# Each supplement item is a checkbox and a reason: two fields per item, and a few more.
+MAX_ACTION_FIELDS = 2 * MAX_ITEMS + 10
 FILTER_FIELDS = ("thu-tuc", "linh-vuc", "trang-thai", "tu-ngay", "den-ngay")
 PERIOD_FIELDS = {"from": "tu-ngay", "to": "den-ngay"}
 TIME = re.compile(r"^([01]?\d|2[0-3])[:hH.]([0-5]\d)$")
@@ -116,11 +124,11 @@ def _actor(request: Request, official: OfficialOut) -> Actor:
     return service.actor_for_official(official, request.client.host if request.client else "")
 
 
-def _message(pages: Pages, request: Request, error: InvalidInput | Conflict) -> str:
+def _message(pages: Pages, request: Request, error: Conflict) -> str:
     return error.message_en if pages.locale(request) == "en" else error.message
 
 
-def _day(text: str, name: str, problems: list[Problem], *, day_after: bool = False) -> date | None:
+def _day(text: str, name: str, problems: list[Problem]) -> date | None:
     """A day typed as dd/mm/yyyy (or yyyy-mm-dd); a problem of the field ``name`` if it is not
     a date."""
     if not text:
@@ -135,11 +143,11 @@ def _day(text: str, name: str, problems: list[Problem], *, day_after: bool = Fal
             )
         )
         return None
-    return day + timedelta(days=1) if day_after else day
+    return day
 
 
 def _attachment(stream: ObjectStream, media_type: str, name: str, size: int) -> StreamingResponse:
-    async def body() -> Any:
+    async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in stream:
                 yield chunk
@@ -192,14 +200,14 @@ class _Filters:
             else:
                 status = int(values["trang-thai"])
         first = _day(values["tu-ngay"], "tu-ngay", problems)
-        # The last day is included: the dossiers received before the next day starts.
-        end = _day(values["den-ngay"], "den-ngay", problems, day_after=True)
+        last = _day(values["den-ngay"], "den-ngay", problems)
         wanted = QueueFilter(
             procedure=values["thu-tuc"] or None,
             field=values["linh-vuc"] or None,
             status=status,
             received_from=reports.day_start(first, settings) if first else None,
-            received_to=reports.day_start(end, settings) if end else None,
+            # The last day is included: what was received before the next day starts.
+            received_to=reports.day_start(last + timedelta(days=1), settings) if last else None,
         )
         return cls(values, wanted, problems)
 
@@ -306,6 +314,15 @@ async def _choices(
     )
 
 
+def _delivery(work: WorkOut, postal: contents.PostalDelivery | None) -> DeliveryView | None:
+    """How the applicant gets the result, with where to post it."""
+    if work.delivery is None:
+        return None
+    if postal is None:
+        return DeliveryView(work.delivery)
+    return DeliveryView(work.delivery, postal.recipient, postal.phone, postal.address)
+
+
 async def _render_dossier(
     request: Request,
     session: Session,
@@ -335,20 +352,13 @@ async def _render_dossier(
     )
     sent = form or {}
     items = [(f.key, f.label.get(locale)) for f in found.definition.fields]
-    postal = found.postal
     context: dict[str, Any] = {
         "work": work,
         "sections": build_answers(found.definition, found.data, locale),
         "files": found.files,
         # The applicant's files are downloaded from the officials' own address.
         "file_url": lambda file_id: f"{dossier_url(work.code)}/tep/{quote(file_id)}",
-        "delivery": (
-            DeliveryView(work.delivery, postal.recipient, postal.phone, postal.address)
-            if work.delivery and postal
-            else DeliveryView(work.delivery)
-            if work.delivery
-            else None
-        ),
+        "delivery": _delivery(work, found.postal),
         "items": items,
         "item_labels": dict(items),
         "choices": await _choices(session, official, work, found),
@@ -380,7 +390,7 @@ async def dossier_page(
     return await _render_dossier(request, session, pages, official, code, done=ACTIONS.get(done))
 
 
-def _new_due(form: dict[str, list[str]], settings: Settings) -> datetime | None:
+def _new_due(form: dict[str, list[str]], settings: Settings) -> datetime:
     """The apology's new appointment from its day and time, in the portal's time zone."""
     day = parse_date(form.get("new_due_at", [""])[-1].strip())
     moment = TIME.fullmatch(form.get("new_due_time", [""])[-1].strip())
@@ -408,8 +418,10 @@ def _input_problems(error: ValidationError, paths: list[str]) -> list[Problem]:
             problems.append(
                 Problem(
                     f"reason-{paths[where[1]]}",
-                    "Hãy nêu lý do cần bổ sung, hoàn thiện mục này (tối đa 2.000 ký tự)",
-                    "Give the reason to complete or correct this item (at most 2,000 characters)",
+                    "Hãy nêu lý do cần bổ sung, hoàn thiện mục này "
+                    f"(tối đa {MAX_REASON_LENGTH:,} ký tự)".replace(",", "."),
+                    "Give the reason to complete or correct this item "
+                    f"(at most {MAX_REASON_LENGTH:,} characters)",
                 )
             )
         elif item["type"] == "string_too_long":
@@ -480,7 +492,7 @@ async def act(
     action = ACTIONS.get(slug)
     if action is None:
         raise page_not_found()
-    form = await read_form_lists(request, MAX_ACTION_FIELDS, MAX_REASON_BYTES)
+    form = await read_form_lists(request, MAX_ACTION_FIELDS)
     actor = _actor(request, official)
     try:
         payload = _payload(action, form, settings)

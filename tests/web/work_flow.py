@@ -1,0 +1,193 @@
+"""Steps the browser tests of the officials' processing pages share: a desk of officials and a
+citizen's dossier committed for the live server, signing in and out through the pages, opening
+a dossier and taking an action by its button."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+
+from app.accounts import officials
+from app.accounts import service as accounts
+from app.accounts.schemas import CitizenSignUp
+from app.catalog import service as catalog
+from app.config import Settings
+from app.db import Database
+from app.documents import pki
+from app.dossiers import service as dossiers
+from app.dossiers.schemas import DeliveryIn, DraftChanges
+from app.models.dossiers import Delivery
+from app.models.processing import SigningKey
+from app.storage import storage_from_url
+from app.web.formview import FormState
+from tests.api.test_tus_browser import in_thread
+
+PASSWORD = "mat-khau-rat-manh"
+ROLES = ("receiver", "specialist", "leader", "clerk")
+# Certified copies (chứng thực bản sao): a short form, one scan, the default workflow (desk,
+# appraisal, approval, signing, return), results collected at the desk.
+CERTIFICATION = "2.000815"
+CERTIFICATION_PAIRS = [
+    ("full_name", "Phạm Minh Đức"),
+    ("citizen_id", "001203012345"),
+    ("phone", "0912345678"),
+    ("email", ""),
+    ("document_type", "diploma"),
+    ("issuing_authority", "Trường Đại học Bách khoa Hà Nội"),
+    ("document_issue_date", "15/06/2020"),
+    ("page_count", "2"),
+    ("copy_count", "3"),
+    ("delivery_method", "counter"),
+]
+SCAN = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 9000
+
+
+@dataclass(frozen=True)
+class LiveDesk:
+    """The e-mail addresses of an agency's officials, one per processing role."""
+
+    agency: str
+    emails: dict[str, str]
+
+    def __getitem__(self, role: str) -> str:
+        return self.emails[role]
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A citizen's dossier: its code, and the citizen's e-mail (the password is PASSWORD)."""
+
+    code: str
+    citizen_email: str
+
+
+def _run_id() -> str:
+    # The live server commits: fresh addresses keep repeated runs apart.
+    return uuid.uuid4().hex[:8]
+
+
+def make_desk(settings: Settings, agency: str) -> LiveDesk:
+    """An official for each processing role of the agency, and the agency's signing key if it
+    has none (only this agency's: other tests count the agencies without one)."""
+    run = _run_id()
+    emails = {role: f"{role}-{run}@example.vn" for role in ROLES}
+
+    async def make() -> None:
+        database = Database(settings.database_url)
+        try:
+            async with database.unit_of_work() as session:
+                for role, email in emails.items():
+                    await officials.create_official(
+                        session,
+                        email=email,
+                        password=PASSWORD,
+                        full_name=f"Cán bộ {role}",
+                        agency_code=agency,
+                        roles=[role],
+                    )
+                found = await catalog.agency_by_code(session, agency)
+                assert found is not None
+                if await session.get(SigningKey, found.id) is None:
+                    authority = pki.new_authority()
+                    key, certificate = pki.issue(authority, found.name)
+                    session.add(
+                        SigningKey(
+                            agency_id=found.id,
+                            certificate_pem=pki.certificate_pem(certificate),
+                            chain_pem=pki.certificate_pem(authority.certificate),
+                            key_pem=pki.encrypt_key(key, settings.secret_key),
+                        )
+                    )
+        finally:
+            await database.dispose()
+
+    in_thread(make)
+    return LiveDesk(agency, emails)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def file_certification(settings: Settings, agency: str) -> Filed:
+    """A citizen signed up who has filed a certified copy request at the agency, its scan
+    attached."""
+    email = f"cong-dan-{_run_id()}@example.vn"
+
+    async def make() -> str:
+        database = Database(settings.database_url)
+        storage = storage_from_url(settings.storage_url)
+        try:
+            async with database.unit_of_work() as session:
+                account = await accounts.sign_up_citizen(
+                    session,
+                    CitizenSignUp(
+                        full_name="Phạm Minh Đức",
+                        email=email,
+                        phone="0912345678",
+                        citizen_id="001203012345",
+                        password=PASSWORD,
+                        password_confirm=PASSWORD,
+                    ),
+                )
+                applicant = await dossiers.applicant_for_account(session, account)
+                target = await catalog.filing_target(session, CERTIFICATION)
+                draft = await dossiers.start_draft(session, applicant, CERTIFICATION, settings)
+                await dossiers.update_draft(
+                    session,
+                    applicant,
+                    draft.reference,
+                    DraftChanges(
+                        data=FormState.from_pairs(CERTIFICATION_PAIRS).data(target.definition),
+                        agency=agency,
+                        delivery=DeliveryIn(method=Delivery.counter),
+                    ),
+                    settings,
+                )
+                await dossiers.add_file(
+                    session,
+                    storage,
+                    settings,
+                    applicant,
+                    draft.reference,
+                    "original_scan",
+                    "van-bang.pdf",
+                    _once(SCAN),
+                )
+                filed = await dossiers.submit(session, applicant, draft.reference, settings)
+                assert filed.code is not None
+                return filed.code
+        finally:
+            await storage.aclose()
+            await database.dispose()
+
+    return Filed(code=in_thread(make), citizen_email=email)
+
+
+def sign_in(page: Page, live_server: str, email: str) -> None:
+    """Sign in through the sign-in page."""
+    page.goto(f"{live_server}/dang-nhap")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("link", name="Đăng nhập").first).to_be_visible()
+
+
+def open_dossier(page: Page, live_server: str, code: str) -> None:
+    """The dossier's page for officials."""
+    page.goto(f"{live_server}/can-bo/ho-so/{code}")
+    expect(page.locator("h1")).to_have_text(f"Hồ sơ {code}")
+
+
+def act(page: Page, button: str, done: str) -> None:
+    """Press an action's button on the dossier's page; the next page says ``done``."""
+    page.locator("form.work-action").get_by_role("button", name=button, exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(done)
