@@ -297,6 +297,39 @@ async def test_a_dossier_page_shows_the_facts_the_answers_and_the_forms_open_now
     assert (await staff.client.get(f"{dossier_url(code)}/phieu-kiem-soat.pdf")).status_code == 409
 
 
+async def test_every_form_is_well_formed_in_both_languages(
+    staff: Officials,
+    db_session: AsyncSession,
+    settings: Settings,
+    storage: FileStorage,
+    desk: Desk,
+    applicant: Applicant,
+    lang: str,
+) -> None:
+    """The specialist's forms at appraisal, the leader's at approval, the clerk's at return."""
+    code = await file_dossier(db_session, settings, applicant)
+    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    stages = [
+        ("specialist", ("yeu-cau-bo-sung", "nhan-xu-ly", "chuyen")),
+        ("leader", ("giao", "tra-lai", "phe-duyet", "khong-phe-duyet", "xin-loi", "dung-xu-ly")),
+    ]
+    for role, slugs in stages:
+        staff.be(role, lang)
+        response = await staff.client.get(dossier_url(code))
+        tree = assert_page_structure(response.text)
+        assert not _leftovers(response.text, lang)
+        forms = [f.attrs["action"].rsplit("/", 1)[1] for f in tree.find_all("form", method="post")]
+        assert [f for f in forms if f in slugs] == list(slugs), role
+        if role == "specialist":
+            await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+    await _act(db_session, settings, storage, desk["leader"], code, Action.approve, Action.sign)
+    staff.be("clerk", lang)
+    response = await staff.client.get(dossier_url(code))
+    tree = assert_page_structure(response.text)
+    assert not _leftovers(response.text, lang)
+    assert tree.find("form", action=f"{dossier_url(code)}/co-ket-qua") is not None
+
+
 async def _post(
     staff: Officials, code: str, slug: str, pairs: list[tuple[str, str]]
 ) -> httpx.Response:
