@@ -32,6 +32,19 @@ class NotADraft(Conflict):
         )
 
 
+class NotAtTheDesk(PortalError):
+    status = 403
+    code = "not_a_receiver"
+    title_vi = "Không có quyền"
+    title_en = "Not allowed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Chỉ cán bộ tiếp nhận của bộ phận một cửa mới nhập hồ sơ tại quầy.",
+            message_en="Only the receivers of the one-stop desk file dossiers at the desk.",
+        )
+
+
 class NotAwaitingSupplement(Conflict):
     code = "no_supplement_requested"
 

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.models.catalog import Procedure
-from app.models.dossiers import Dossier, DossierCodeCounter, DossierEvent, DossierFile, Upload
+from app.models.dossiers import (
+    Channel,
+    Dossier,
+    DossierCodeCounter,
+    DossierEvent,
+    DossierFile,
+    Upload,
+)
 
 
 def _full(statement: Select[Dossier]) -> Select[Dossier]:
@@ -52,9 +59,38 @@ async def by_id(session: AsyncSession, dossier_id: int) -> Dossier | None:
 
 
 def _owned_by(account_id: int | None, enterprise_id: int | None) -> ColumnElement[bool]:
+    """The applicant's own filings: those of a desk are for someone else."""
+    online = Dossier.channel == Channel.online
     if enterprise_id is not None:
-        return Dossier.enterprise_id == enterprise_id
-    return and_(Dossier.enterprise_id.is_(None), Dossier.account_id == account_id)
+        return and_(online, Dossier.enterprise_id == enterprise_id)
+    return and_(online, Dossier.enterprise_id.is_(None), Dossier.account_id == account_id)
+
+
+def _desk_sees(account_id: int | None, desk_agency_id: int) -> ColumnElement[bool]:
+    """The SQL form of what a desk sees (service._may_see): its agency's desk drafts, and the
+    dossiers the receiver filed there."""
+    return and_(
+        Dossier.channel != Channel.online,
+        Dossier.agency_id == desk_agency_id,
+        or_(Dossier.status.is_(None), Dossier.account_id == account_id),
+    )
+
+
+async def desk_drafts(
+    session: AsyncSession, agency_id: int, channel: int, limit: int
+) -> list[Dossier]:
+    """The drafts a desk has started for people at the counter or by post, newest first."""
+    statement = (
+        select(Dossier)
+        .where(
+            Dossier.agency_id == agency_id,
+            Dossier.channel == channel,
+            Dossier.status.is_(None),
+        )
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(_full(statement))).all())
 
 
 async def find_draft(
@@ -253,17 +289,23 @@ async def owned_upload(
     account_id: int | None,
     enterprise_id: int | None,
     *,
+    desk_agency_id: int | None = None,
     lock: bool = False,
 ) -> tuple[Upload, Dossier, str | None] | None:
-    """An upload, its dossier and its finished file's reference, if the applicant owns the
+    """An upload, its dossier and its finished file's reference, if the applicant may see the
     dossier. With ``lock``, the upload row stays locked (``SELECT … FOR UPDATE``) until the
     transaction ends, so concurrent appends wait for each other; SQLite ignores it."""
-    # The SQL form of service._may_see: an enterprise's dossiers, or the account's own ones.
+    # The SQL form of service._may_see: an enterprise's dossiers, the account's own ones, and
+    # what a desk sees.
     visible: list[ColumnElement[bool]] = []
     if enterprise_id is not None:
-        visible.append(Dossier.enterprise_id == enterprise_id)
+        visible.append(
+            and_(Dossier.channel == Channel.online, Dossier.enterprise_id == enterprise_id)
+        )
     if account_id is not None:
-        visible.append(and_(Dossier.enterprise_id.is_(None), Dossier.account_id == account_id))
+        visible.append(_owned_by(account_id, None))
+    if desk_agency_id is not None:
+        visible.append(_desk_sees(account_id, desk_agency_id))
     if not visible:
         return None
     statement = (

@@ -28,7 +28,9 @@ DRAFT_LABEL = ("Bản nháp", "Draft")
 
 @dataclass(frozen=True)
 class Applicant:
-    """Who files: a citizen, or an enterprise through a staff account or an API key."""
+    """Who files: a citizen, or an enterprise through a staff account or an API key; or a
+    receiver at the one-stop desk of ``desk_agency_id``, filing for the people who come to the
+    counter or write (their identity is on each dossier, not here)."""
 
     account_id: int | None
     enterprise_id: int | None
@@ -37,6 +39,7 @@ class Applicant:
     name: str
     phone: str = ""
     email: str = ""
+    desk_agency_id: int | None = None
 
     @property
     def client(self) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import officials
 from app.accounts import service as accounts
-from app.accounts.schemas import AccountOut
+from app.accounts.schemas import AccountOut, OfficialOut
 from app.catalog import service as catalog
 from app.catalog.schemas import FilingTarget
 from app.config import Settings
@@ -35,6 +36,7 @@ from app.dossiers.errors import (
     FileRefused,
     FileTooLarge,
     NotADraft,
+    NotAtTheDesk,
     NotAwaitingSupplement,
     TooManyLookups,
 )
@@ -56,12 +58,14 @@ from app.dossiers.schemas import (
     status_out,
 )
 from app.dossiers.tasks import file_key
-from app.errors import InvalidInput, Problem
+from app.errors import InvalidInput, NotFound, Problem
 from app.forms import FieldError, FileField, FormDefinition, GroupField, parse_definition, validate
+from app.forms.identifiers import citizen_id_problem, normalize_tax_code
+from app.forms.messages import render
 from app.kit.clock import aware, utcnow
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from app.kit.text import contains_nul
-from app.models.accounts import AccountKind
+from app.models.accounts import AccountKind, OfficialRole
 from app.models.catalog import OnlineLevel
 from app.models.dossiers import (
     FINAL_STATUSES,
@@ -79,7 +83,8 @@ from app.outbox import service as outbox
 from app.outbox.mail import KIND as EMAIL
 from app.outbox.mail import email_payload
 from app.processing import service as processing
-from app.processing.schemas import SupplementItem, SupplementOut
+from app.processing.rules import Action
+from app.processing.schemas import ActionIn, SupplementItem, SupplementOut
 from app.storage import FileStorage, ObjectStream, StoredObject, TooLarge
 
 FILE_DELETE = "storage.delete"
@@ -131,7 +136,12 @@ _DELIVERY_FORM = parse_definition(
 
 
 async def applicant_for_account(session: AsyncSession, account: AccountOut) -> Applicant:
-    """A citizen files for themself; enterprise staff file for their enterprise."""
+    """A citizen files for themself; enterprise staff file for their enterprise; a receiver of
+    the one-stop desk also for the people who come to the counter or write."""
+    if account.kind is AccountKind.official:
+        official = await officials.official_of(session, account.id)
+        if official is not None and _at_the_desk(official):
+            return desk_applicant(official)
     if account.kind is AccountKind.enterprise_staff and account.enterprises:
         enterprise = await accounts.enterprise_ref(session, account.enterprises[0].tax_code)
         if enterprise is not None:
@@ -173,7 +183,37 @@ async def applicant_for_enterprise(
     )
 
 
+def _at_the_desk(official: OfficialOut) -> bool:
+    return not official.disabled and official.holds(OfficialRole.receiver.value)
+
+
+def desk_applicant(official: OfficialOut) -> Applicant:
+    """A receiver of the one-stop desk, filing for the people who come to the counter or
+    write; NotAtTheDesk for any other official."""
+    if not _at_the_desk(official):
+        raise NotAtTheDesk()
+    return Applicant(
+        account_id=official.account_id,
+        enterprise_id=None,
+        type=ApplicantType.citizen,
+        id_number="",
+        name=official.full_name,
+        phone=official.phone or "",
+        email=official.email,
+        desk_agency_id=official.agency_id,
+    )
+
+
 def _may_see(applicant: Applicant, dossier: Dossier) -> bool:
+    if dossier.channel != Channel.online:
+        # Filed at a desk for someone else: the agency's receivers see its drafts (one may go
+        # on with another's), and each the dossiers they received, to print the receipt; the
+        # officials' pages show the rest.
+        return (
+            applicant.desk_agency_id is not None
+            and dossier.agency_id == applicant.desk_agency_id
+            and (dossier.status is None or dossier.account_id == applicant.account_id)
+        )
     if dossier.enterprise_id is not None:
         return dossier.enterprise_id == applicant.enterprise_id
     return applicant.account_id is not None and dossier.account_id == applicant.account_id
@@ -536,6 +576,12 @@ async def update_draft(
                 data[key] = value
         dossier.data = _without_files(target.definition, data)
     if changes.agency is not None:
+        if dossier.channel != Channel.online:
+            message = "Hồ sơ nhập tại bộ phận một cửa do chính cơ quan này tiếp nhận."
+            message_en = "A dossier filed at the desk is received by the desk's own agency."
+            raise DossierInvalid(
+                message, message_en=message_en, problems=[Problem("agency", message, message_en)]
+            )
         dossier.agency_id = _choose_agency(target, changes.agency)
     if changes.delivery is not None:
         dossier.delivery_address = _checked_delivery(target, changes.delivery)
@@ -903,15 +949,12 @@ def _acknowledgement(dossier: Dossier, settings: Settings) -> tuple[str, str]:
     return subject, body
 
 
-async def submit(
-    session: AsyncSession, applicant: Applicant, reference: str, settings: Settings
-) -> DossierOut:
-    """Check every answer, file and the delivery choice; give the dossier its code and status
-    1, and queue the acknowledgement e-mail. DossierInvalid lists every problem at once."""
-    dossier = await _load_draft(session, applicant, reference)
-    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
-    answers = _data_with_files(dossier, target.definition)
-    checked = validate(target.definition, answers)
+def _submission_problems(
+    dossier: Dossier, target: FilingTarget
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The cleaned answers of a draft, and everything that keeps it from being filed: wrong or
+    missing answers and files, no agency, no delivery or a wrong one."""
+    checked = validate(target.definition, _data_with_files(dossier, target.definition))
     problems = _problems(checked.errors, "data.")
     if dossier.agency_id is None:
         problems.append(
@@ -938,31 +981,64 @@ async def submit(
             )
         except DossierInvalid as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DossierInvalid(
-            "Hồ sơ chưa đủ hoặc chưa đúng: hãy sửa các mục được nêu rồi nộp lại.",
-            message_en="The dossier is incomplete or wrong: fix the items listed and submit again.",
-            problems=problems,
-        )
+    return checked.cleaned, problems
+
+
+def _incomplete(problems: list[Problem]) -> DossierInvalid:
+    return DossierInvalid(
+        "Hồ sơ chưa đủ hoặc chưa đúng: hãy sửa các mục được nêu rồi nộp lại.",
+        message_en="The dossier is incomplete or wrong: fix the items listed and submit again.",
+        problems=problems,
+    )
+
+
+async def _register(
+    session: AsyncSession,
+    dossier: Dossier,
+    target: FilingTarget,
+    cleaned: dict[str, Any],
+    settings: Settings,
+    note: str = "",
+) -> None:
+    """Give a checked draft its code and status 1, and hand it to the receiving agency."""
     assert dossier.agency_id is not None
     now = utcnow()
     agency = next(a for a in target.agencies if a.id == dossier.agency_id)
     number = await repository.next_sequence(session, agency.id, _local_day(now, settings))
     dossier.code = f"{agency.code}-{_local_day(now, settings)}-{number:04d}"
     dossier.status = Status.registered
-    dossier.channel = Channel.online
     dossier.submitted_at = now
     dossier.updated_at = now
     dossier.draft_expires_at = None
-    dossier.data = checked.cleaned
+    dossier.data = cleaned
     await repository.add_event(
         session,
         DossierEvent(
-            dossier_id=dossier.id, at=now, kind=EventKind.submitted, status=Status.registered
+            dossier_id=dossier.id,
+            at=now,
+            kind=EventKind.submitted,
+            status=Status.registered,
+            note=note,
         ),
     )
     await session.flush()
     await processing.open_dossier(session, dossier, target.workflow)
+
+
+async def submit(
+    session: AsyncSession, applicant: Applicant, reference: str, settings: Settings
+) -> DossierOut:
+    """Check every answer, file and the delivery choice; give the dossier its code and status
+    1, and queue the acknowledgement e-mail. DossierInvalid lists every problem at once."""
+    dossier = await _load_draft(session, applicant, reference)
+    if dossier.channel != Channel.online:
+        # A desk's draft is received by the desk (submit_at_desk), never filed as online.
+        raise DossierNotFound(reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    cleaned, problems = _submission_problems(dossier, target)
+    if problems:
+        raise _incomplete(problems)
+    await _register(session, dossier, target, cleaned, settings)
     if dossier.applicant_email:
         subject, body = _acknowledgement(dossier, settings)
         await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
@@ -1012,6 +1088,272 @@ async def withdraw(
     await session.flush()
     await processing.withdrawn(session, dossier, reason)
     return await get_dossier(session, applicant, code)
+
+
+# --- The one-stop desk ----------------------------------------------------------------------
+
+DESK_CHANNELS = frozenset({Channel.counter, Channel.post})
+DESK_DRAFTS_LISTED = 50
+MAX_NAME_LENGTH = 255
+# Who the desk files for; the ID number is checked against the type chosen.
+DESK_APPLICANT_FORM = parse_definition(
+    {
+        "format": 1,
+        "sections": [
+            {
+                "key": "applicant",
+                "title": {"vi": "Người nộp hồ sơ", "en": "The applicant"},
+                "fields": [
+                    {
+                        "key": "applicant_type",
+                        "type": "radio",
+                        "label": {"vi": "Người nộp là", "en": "The applicant is"},
+                        "required": True,
+                        "options": [
+                            {
+                                "value": str(ApplicantType.citizen.value),
+                                "label": {"vi": "Công dân", "en": "A citizen"},
+                            },
+                            {
+                                "value": str(ApplicantType.enterprise.value),
+                                "label": {"vi": "Doanh nghiệp", "en": "An enterprise"},
+                            },
+                        ],
+                    },
+                    {
+                        "key": "name",
+                        "type": "text",
+                        "label": {
+                            "vi": "Họ tên công dân hoặc tên doanh nghiệp",
+                            "en": "Citizen's full name or enterprise's name",
+                        },
+                        "required": True,
+                        "max_length": MAX_NAME_LENGTH,
+                    },
+                    {
+                        "key": "id_number",
+                        "type": "text",
+                        "label": {
+                            "vi": "Số CCCD hoặc mã số thuế",
+                            "en": "Citizen ID number or tax code",
+                        },
+                        "help": {
+                            "vi": "Căn cước công dân: 12 chữ số. Mã số thuế: 10 hoặc 13 chữ số.",
+                            "en": "Citizen ID: 12 digits. Tax code: 10 or 13 digits.",
+                        },
+                        "required": True,
+                        "max_length": 20,
+                    },
+                    {
+                        "key": "phone",
+                        "type": "phone",
+                        "label": {"vi": "Số điện thoại", "en": "Phone number"},
+                        "required": True,
+                    },
+                    {
+                        "key": "email",
+                        "type": "email",
+                        "label": {"vi": "Thư điện tử", "en": "E-mail"},
+                        "help": {
+                            "vi": "Nếu có: cổng gửi thông báo về hồ sơ tới địa chỉ này.",
+                            "en": "If any: the portal sends news of the dossier there.",
+                        },
+                    },
+                ],
+            }
+        ],
+    }
+)
+# The day the letter was posted, as its postmark says: recorded, but the clock starts when the
+# desk receives the dossier (postal transit time does not count).
+POSTAL_FORM = parse_definition(
+    {
+        "format": 1,
+        "sections": [
+            {
+                "key": "post",
+                "title": {"vi": "Hồ sơ gửi qua bưu chính", "en": "Dossier sent by post"},
+                "fields": [
+                    {
+                        "key": "postal_date",
+                        "type": "date",
+                        "label": {
+                            "vi": "Ngày gửi theo dấu bưu điện",
+                            "en": "Date of the postmark",
+                        },
+                        "required": True,
+                        "not_before": "today-1y",
+                        "not_after": "today",
+                    }
+                ],
+            }
+        ],
+    }
+)
+
+
+def _identity_problems(identity: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The applicant's identity cleaned, and what is wrong with it: the form's own checks, then
+    the ID number as a citizen ID (12 digits, a province's code first) or a tax code (10 or 13
+    digits, its check digit right), as the type chosen says."""
+    checked = validate(DESK_APPLICANT_FORM, identity)
+    cleaned, problems = dict(checked.cleaned), _problems(checked.errors, "")
+    number = "".join(str(cleaned.get("id_number", "")).split())
+    kind = cleaned.get("applicant_type")
+    if not number or kind is None:
+        return cleaned, problems
+    if kind == str(ApplicantType.citizen.value):
+        problem = citizen_id_problem(number)
+        code = {"format": "invalid_citizen_id", "province": "invalid_citizen_id_province"}
+        labels = ("Số căn cước công dân", "The citizen ID number")
+    else:
+        normalized, problem = normalize_tax_code(number)
+        number = normalized or number
+        code = {"format": "invalid_tax_code", "checksum": "tax_code_checksum"}
+        labels = ("Mã số thuế", "The tax code")
+    if problem is not None:
+        problems.append(Problem("id_number", *render(code[problem], *labels)))
+    cleaned["id_number"] = number
+    return cleaned, problems
+
+
+async def start_desk_draft(
+    session: AsyncSession,
+    settings: Settings,
+    official: OfficialOut,
+    procedure_code: str,
+    channel: Channel,
+    identity: dict[str, Any],
+) -> DossierOut:
+    """A draft the desk fills for someone at the counter (channel 1) or whose dossier came by
+    post (channel 3): the procedure must be one the official's agency receives, and the
+    applicant's identity right. It carries that identity but belongs to the desk: the agency's
+    receivers see it, nobody else. DossierInvalid lists every problem at once."""
+    desk = desk_applicant(official)
+    if channel not in DESK_CHANNELS:
+        raise ValueError(f"channel {channel} is not a desk's")
+    given = {"procedure": procedure_code, **identity}
+    with_nul = [key for key, value in given.items() if contains_nul(value)]
+    if with_nul:
+        message, message_en = _NUL_MESSAGES
+        raise DossierInvalid(
+            message,
+            message_en=message_en,
+            problems=[Problem(key, *_NUL_MESSAGES) for key in with_nul],
+        )
+    cleaned, problems = _identity_problems(identity)
+    target: FilingTarget | None = None
+    if not procedure_code.strip():
+        problems.insert(0, Problem("procedure", "Hãy chọn thủ tục", "Choose the procedure"))
+    else:
+        try:
+            target = await catalog.filing_target(session, procedure_code.strip())
+        except NotFound:
+            target = None
+        if target is None or all(a.id != official.agency_id for a in target.agencies):
+            target = None
+            problems.insert(
+                0,
+                Problem(
+                    "procedure",
+                    "Cơ quan của bạn không tiếp nhận thủ tục này",
+                    "Your agency does not receive this procedure",
+                ),
+            )
+    if problems or target is None:
+        raise DossierInvalid(
+            "Thông tin người nộp hoặc thủ tục chưa đúng: hãy sửa các mục được nêu.",
+            message_en="The applicant's details or the procedure are wrong: correct the items"
+            " listed.",
+            problems=problems,
+        )
+    now = utcnow()
+    dossier = Dossier(
+        reference=_reference(),
+        procedure_id=target.procedure_id,
+        procedure_version_id=target.version_id,
+        agency_id=official.agency_id,
+        account_id=desk.account_id,
+        enterprise_id=None,
+        applicant_type=ApplicantType(int(cleaned["applicant_type"])),
+        applicant_id_number=cleaned["id_number"],
+        applicant_name=cleaned["name"],
+        applicant_phone=cleaned["phone"],
+        applicant_email=cleaned.get("email", ""),
+        channel=channel,
+        data={},
+        created_at=now,
+        updated_at=now,
+        draft_expires_at=now + timedelta(days=settings.draft_days),
+    )
+    await repository.add(session, dossier)
+    await session.flush()
+    await repository.add_event(
+        session,
+        DossierEvent(
+            dossier_id=dossier.id,
+            at=now,
+            kind=EventKind.created,
+            status=None,
+            account_id=desk.account_id,
+        ),
+    )
+    await session.flush()
+    return await get_dossier(session, desk, dossier.reference)
+
+
+async def desk_drafts(
+    session: AsyncSession, official: OfficialOut, channel: Channel
+) -> list[DossierOut]:
+    """The drafts the official's desk has started on this channel, newest first."""
+    desk = desk_applicant(official)
+    assert desk.desk_agency_id is not None
+    rows = await repository.desk_drafts(session, desk.desk_agency_id, channel, DESK_DRAFTS_LISTED)
+    return [_out(d) for d in rows]
+
+
+async def submit_at_desk(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    official: OfficialOut,
+    reference: str,
+    postal_date: str = "",
+) -> DossierOut:
+    """File a desk's draft and receive it at once, by that official: the dossier gets its code
+    with the draft's channel, status 2, its appointment and the receipt (form 01). The clock
+    starts now, however long a letter took; its postmark date is recorded as a note.
+    DossierInvalid lists every problem at once."""
+    desk = desk_applicant(official)
+    dossier = await _load_draft(session, desk, reference)
+    if dossier.channel == Channel.online:
+        raise DossierNotFound(reference)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    cleaned, problems = _submission_problems(dossier, target)
+    note = "Tiếp nhận trực tiếp tại bộ phận một cửa"
+    if dossier.channel == Channel.post:
+        zone = ZoneInfo(settings.time_zone)
+        posted = validate(
+            POSTAL_FORM,
+            {"postal_date": postal_date},
+            today=utcnow().astimezone(zone).date(),
+        )
+        problems += _problems(posted.errors, "")
+        if posted.ok:
+            day = date.fromisoformat(posted.cleaned["postal_date"])
+            note = f"Nhận qua bưu chính; ngày gửi theo dấu bưu điện: {day:%d/%m/%Y}"
+    if problems:
+        raise _incomplete(problems)
+    # The receiver who receives it is the one who may print its receipt.
+    dossier.account_id = desk.account_id
+    await _register(session, dossier, target, cleaned, settings, note)
+    assert dossier.code is not None
+    actor = processing.actor_for_official(official)
+    await processing.act(
+        session, settings, storage, actor, dossier.code, Action.receive, ActionIn(reason=note)
+    )
+    await session.refresh(dossier, ["events"])
+    return _out(dossier)
 
 
 # --- Supplements ------------------------------------------------------------------------------

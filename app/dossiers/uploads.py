@@ -137,7 +137,12 @@ async def _find(
     session: AsyncSession, applicant: Applicant, upload_id: str, *, lock: bool
 ) -> tuple[Upload, Dossier, UploadOut]:
     found = await repository.owned_upload(
-        session, upload_id, applicant.account_id, applicant.enterprise_id, lock=lock
+        session,
+        upload_id,
+        applicant.account_id,
+        applicant.enterprise_id,
+        desk_agency_id=applicant.desk_agency_id,
+        lock=lock,
     )
     if found is None:
         raise UploadNotFound()

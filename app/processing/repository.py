@@ -187,6 +187,23 @@ async def add(session: AsyncSession, row: object) -> None:
     await session.flush()
 
 
+def _waiting_for_role(actor: Actor) -> ColumnElement[bool]:
+    """Handed to no one in particular, at a step for one of the actor's roles, in the actor's
+    unit or in no unit."""
+    in_unit = (
+        or_(Dossier.handling_unit_id.is_(None), Dossier.handling_unit_id == actor.unit_id)
+        if actor.unit_id is not None
+        else Dossier.handling_unit_id.is_(None)
+    )
+    return and_(
+        Dossier.assignee_id.is_(None),
+        in_unit,
+        select(DossierStep.id)
+        .where(DossierStep.id == Dossier.step_id, DossierStep.role.in_(sorted(actor.roles)))
+        .exists(),
+    )
+
+
 def _visible(actor: Actor) -> ColumnElement[bool]:
     """The dossiers of the actor's agency that are theirs to see: all of them for leaders and
     agency keys; otherwise those assigned to them, to their unit, or waiting unassigned for
@@ -194,20 +211,14 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
     in_agency = Dossier.handling_agency_id == actor.agency_id
     if actor.sees_whole_agency:
         return in_agency
-    unassigned_for_role = and_(
-        Dossier.assignee_id.is_(None),
-        Dossier.handling_unit_id.is_(None),
-        select(DossierStep.id)
-        .where(DossierStep.id == Dossier.step_id, DossierStep.role.in_(sorted(actor.roles)))
-        .exists(),
-    )
     for_unit = (
         and_(Dossier.assignee_id.is_(None), Dossier.handling_unit_id == actor.unit_id)
         if actor.unit_id is not None
         else false()
     )
     return and_(
-        in_agency, or_(Dossier.assignee_id == actor.account_id, for_unit, unassigned_for_role)
+        in_agency,
+        or_(Dossier.assignee_id == actor.account_id, for_unit, _waiting_for_role(actor)),
     )
 
 
@@ -216,6 +227,12 @@ def _queue_condition(actor: Actor, queue: Queue) -> ColumnElement[bool]:
     match queue:
         case Queue.to_receive:
             return and_(visible, Dossier.status == Status.registered)
+        case Queue.to_take:
+            return and_(
+                Dossier.handling_agency_id == actor.agency_id,
+                Dossier.status.in_(WORKING_STATUSES),
+                _waiting_for_role(actor),
+            )
         case Queue.mine:
             return and_(
                 Dossier.assignee_id == actor.account_id

@@ -157,6 +157,8 @@ class WorkOut(BaseModel):
 
 class Queue(StrEnum):
     to_receive = "to_receive"
+    # Handed to one of the official's roles (or their unit) and not yet taken by anyone.
+    to_take = "to_take"
     mine = "mine"
     unit = "unit"
     due_soon = "due_soon"

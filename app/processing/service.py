@@ -206,6 +206,10 @@ async def _steps_out(
     ]
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return aware(value).astimezone(UTC) if value else None
+
+
 def _when(value: datetime | None) -> datetime | None:
     return aware(value) if value else None
 
@@ -791,7 +795,8 @@ async def _apologize(session: AsyncSession, work: _Work, payload: ActionIn) -> N
                 )
             ]
         )
-    new_due = aware(payload.new_due_at)
+    # In UTC: SQLite keeps a timestamp's clock time but not its offset.
+    new_due = aware(payload.new_due_at).astimezone(UTC)
     # The law asks for the apology at least one working day before the appointment.
     dossier.apology_late = work.calendar.working_time(work.now, due) < work.calendar.day_length
     dossier.apology_at = work.now
@@ -1068,6 +1073,13 @@ async def queue_page(
             ) from exc
         after = (EPOCH + timedelta(microseconds=int(micros)), int(last_id))
     limit = max(1, min(limit, QUEUE_PAGE_MAX))
+    # In UTC: SQLite compares timestamps as text, so every bound must share the stored offset.
+    wanted = wanted.model_copy(
+        update={
+            "received_from": _utc(wanted.received_from),
+            "received_to": _utc(wanted.received_to),
+        }
+    )
     rows = await repository.queue_page(session, actor, queue, wanted, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

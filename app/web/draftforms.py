@@ -1,14 +1,15 @@
 """The forms of a draft's pages that are not the procedure's own: the receiving agency and
 how the result comes back, as form definitions the same widgets draw; the delivery chosen, in
-words; and the part of the procedure's form a supplement asks for."""
+words; the part of the procedure's form a supplement asks for; and what the one-stop desk asks
+before filling a dossier in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.catalog.schemas import FilingTarget
+from app.catalog.schemas import FilingTarget, ProcedureSummary
 from app.dossiers.schemas import DossierOut
 from app.forms import FormDefinition, format_address, parse_definition
 from app.models.catalog import OnlineLevel
@@ -160,3 +161,40 @@ def asked_definition(definition: FormDefinition, paths: Iterable[str]) -> FormDe
         return None
     # The cross-field rules stay with the whole form, which the service checks on resubmission.
     return definition.model_copy(update={"sections": sections, "rules": []})
+
+
+def desk_start_definition(
+    procedures: Sequence[ProcedureSummary], applicant_form: FormDefinition
+) -> FormDefinition:
+    """What the desk asks before filling a dossier in: the procedure, among those its agency
+    receives, then who the applicant is (the dossiers service's own form)."""
+    chooser = parse_definition(
+        {
+            "format": 1,
+            "sections": [
+                {
+                    "key": "procedure",
+                    "title": {"vi": "Thủ tục", "en": "Procedure"},
+                    "fields": [
+                        {
+                            "key": "procedure",
+                            "type": "select",
+                            "label": {"vi": "Thủ tục hành chính", "en": "Administrative procedure"},
+                            "required": True,
+                            "options": [
+                                {
+                                    "value": p.code,
+                                    "label": {
+                                        "vi": f"{p.code} · {p.name}",
+                                        "en": f"{p.code} · {p.name}",
+                                    },
+                                }
+                                for p in procedures
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    return chooser.model_copy(update={"sections": [*chooser.sections, *applicant_form.sections]})

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from app.models.dossiers import Channel
+
 MY_DOSSIERS = "/ho-so-cua-toi"
 LOOKUP = "/tra-cuu-ho-so"
 SIGN_IN = "/dang-nhap"
+# Where the one-stop desk files dossiers for people at the counter and for letters.
+DESK_COUNTER = "/can-bo/tiep-nhan-truc-tiep"
+DESK_POST = "/can-bo/tiep-nhan-buu-chinh"
 
 
 def sign_in(back_to: str) -> str:
@@ -73,6 +78,21 @@ def document(code: str, reference: str) -> str:
 
 def file(file_id: str) -> str:
     return f"/ho-so/tep/{quote(file_id)}"
+
+
+def desk_start(channel: int) -> str:
+    """Where the desk starts a dossier of a channel (1 at the counter, 3 by post)."""
+    return DESK_POST if channel == Channel.post else DESK_COUNTER
+
+
+def desk_received(code: str) -> str:
+    """The desk's page of a dossier it has just received, with its receipt to print."""
+    return f"/can-bo/da-tiep-nhan/{quote(code)}"
+
+
+def work_dossier(code: str) -> str:
+    """A dossier on the officials' pages."""
+    return f"/can-bo/ho-so/{quote(code)}"
 
 
 # Names the templates call the functions by.

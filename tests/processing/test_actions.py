@@ -3,7 +3,7 @@ and storage."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
@@ -286,7 +286,8 @@ async def test_the_apology_moves_the_date_once_and_is_flagged_when_late(
             reason="Chờ ý kiến",
             new_due_at=work.due_at - timedelta(days=1),
         )
-    new_due = work.due_at + timedelta(days=10)
+    # Given in Vietnam's time: kept as the same instant on every database.
+    new_due = (work.due_at + timedelta(days=10)).astimezone(timezone(timedelta(hours=7)))
     work = await _act(
         db_session,
         settings,
@@ -499,7 +500,15 @@ async def test_queues_count_and_page_what_each_official_sees(
     assert [i.code for i in page.items + rest.items] == codes[2:]
     assert rest.next_cursor is None
 
+    waiting = await service.queue_page(
+        db_session, desk["specialist"], Queue.to_take, QueueFilter(), None, 10
+    )
+    assert [i.code for i in waiting.items] == codes[:2]
     await _act(db_session, settings, storage, desk["specialist"], codes[0], Action.take)
+    waiting = await service.queue_page(
+        db_session, desk["specialist"], Queue.to_take, QueueFilter(), None, 10
+    )
+    assert [i.code for i in waiting.items] == codes[1:2]
     mine = await service.queue_page(
         db_session, desk["specialist"], Queue.mine, QueueFilter(), None, 10
     )

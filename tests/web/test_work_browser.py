@@ -73,13 +73,13 @@ def test_a_dossier_goes_from_the_desk_to_its_returned_result(
     sign_out(page)
 
     sign_in(page, live_server, desk["specialist"])
-    open_dossier(page, live_server, code)
+    open_dossier(page, live_server, code, queue="cho-nhan-xu-ly")
     expect(main).to_contain_text("Được tiếp nhận")
     act(page, "Chuyển", f"Đã chuyển hồ sơ {code} sang bước tiếp theo.")
     sign_out(page)
 
     sign_in(page, live_server, desk["leader"])
-    open_dossier(page, live_server, code)
+    open_dossier(page, live_server, code, queue="cho-nhan-xu-ly")
     act(page, "Phê duyệt", f"Đã phê duyệt hồ sơ {code}.")
     act(page, "Ký số kết quả", f"Đã ký số kết quả của hồ sơ {code}.")
     expect(main).to_contain_text("Có chữ ký số")
@@ -91,7 +91,7 @@ def test_a_dossier_goes_from_the_desk_to_its_returned_result(
     sign_out(page)
 
     sign_in(page, live_server, desk["clerk"])
-    open_dossier(page, live_server, code)
+    open_dossier(page, live_server, code, queue="cho-nhan-xu-ly")
     act(page, "Xác nhận đã có kết quả", f"Hồ sơ {code} đã có kết quả; người nộp đã được thông báo.")
     expect(main).to_contain_text("Đã xử lý xong")
     # Now among the results to return.

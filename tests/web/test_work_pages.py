@@ -163,7 +163,7 @@ async def test_queues_count_and_list_what_each_official_sees(
 
     # The specialist's own: the dossier taken, with its due time and step.
     staff.be("specialist", lang)
-    mine = await staff.client.get(WORK)
+    mine = await staff.client.get(f"{WORK}?hang=cua-toi")
     tree = assert_page_structure(mine.text)
     assert not _leftovers(mine.text, lang)
     rows = tree.find_all("tr")

@@ -181,9 +181,14 @@ def sign_out(page: Page) -> None:
     expect(page.get_by_role("link", name="Đăng nhập").first).to_be_visible()
 
 
-def open_dossier(page: Page, live_server: str, code: str) -> None:
-    """The dossier's page for officials."""
-    page.goto(f"{live_server}/can-bo/ho-so/{code}")
+def open_dossier(page: Page, live_server: str, code: str, queue: str = "") -> None:
+    """The dossier's page for officials: found in the official's queue (``hang=…``) as they
+    would find it, or straight by its address."""
+    if queue:
+        page.goto(f"{live_server}/can-bo?hang={queue}")
+        page.get_by_role("link", name=code).click()
+    else:
+        page.goto(f"{live_server}/can-bo/ho-so/{code}")
     expect(page.locator("h1")).to_have_text(f"Hồ sơ {code}")
 
 

@@ -9,6 +9,7 @@ from app.web.routes import (
     admin,
     admin_calendar,
     catalog,
+    desk,
     dossiers,
     filing,
     places,
@@ -26,5 +27,6 @@ router.include_router(catalog.router)
 router.include_router(filing.router)
 router.include_router(dossiers.router)
 router.include_router(supplement.router)
+router.include_router(desk.router)
 router.include_router(places.router)
 router.include_router(processing.router)

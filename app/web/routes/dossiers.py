@@ -18,7 +18,7 @@ from app.dossiers import service
 from app.dossiers.errors import CannotWithdraw, LookupFailed, TooManyLookups
 from app.dossiers.schemas import Applicant, DossierOut
 from app.errors import InvalidInput, Problem
-from app.models.dossiers import FINAL_STATUSES, Status
+from app.models.dossiers import FINAL_STATUSES, Channel, Status
 from app.storage import ObjectStream
 from app.web import urls
 from app.web.draftforms import delivery_view
@@ -177,7 +177,9 @@ async def _render_dossier(
         "supplement_url": urls.supplement(code),
         "resubmitted": resubmitted,
         "documents": await service.documents_of(session, applicant, code),
-        "can_withdraw": dossier.status.code not in CANNOT_WITHDRAW,
+        # Withdrawing is the applicant's own act: a dossier filed at the desk is not the desk's.
+        "can_withdraw": dossier.status.code not in CANNOT_WITHDRAW
+        and dossier.channel == Channel.online,
         "withdraw_url": urls.withdraw(code),
         "reason": reason,
         "reason_errors": messages,

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.accounts.schemas import OfficialOut
 from app.catalog import service as catalog
 from app.catalog.schemas import FilingTarget
 from app.dossiers import service
@@ -38,7 +39,7 @@ from app.forms import (
     visible_fields,
 )
 from app.kit.multipart import MultipartReader
-from app.models.dossiers import Delivery
+from app.models.dossiers import Channel, Delivery
 from app.web import urls
 from app.web.draftforms import (
     agency_definition,
@@ -61,6 +62,7 @@ from app.web.routes.deps import (
     Session,
     SettingsDep,
     StorageDep,
+    load_official,
     read_form,
 )
 from app.web.templating import Pages
@@ -77,12 +79,17 @@ REMOVE_FILE = "remove-file:"
 # ----------------------------------------------------------------------------- the steps
 
 
+def _at_desk(draft: DossierOut) -> bool:
+    """Whether the one-stop desk fills the draft, for someone at the counter or by post."""
+    return draft.channel != Channel.online
+
+
 def steps(draft: DossierOut, target: FilingTarget) -> list[str]:
-    """The pages of a draft in order: each form section, the agency (only when there is a
-    choice), the delivery, the check."""
+    """The pages of a draft in order: each form section, the agency (only when the applicant
+    has a choice: a desk receives for its own agency), the delivery, the check."""
     reference = draft.reference
     found = [urls.draft(reference, n) for n in range(1, len(target.definition.sections) + 1)]
-    if len(target.agencies) > 1:
+    if len(target.agencies) > 1 and not _at_desk(draft):
         found.append(urls.agency(reference))
     return [*found, urls.delivery(reference), urls.check(reference)]
 
@@ -90,12 +97,16 @@ def steps(draft: DossierOut, target: FilingTarget) -> list[str]:
 def _step_context(draft: DossierOut, target: FilingTarget, url: str) -> dict[str, Any]:
     all_steps = steps(draft, target)
     index = all_steps.index(url)
+    start = (
+        urls.desk_start(draft.channel) if _at_desk(draft) else urls.procedure(target.procedure_code)
+    )
     return {
         "draft": draft,
+        "desk": _at_desk(draft),
         "procedure_name": target.procedure_name,
         "step_number": index + 1,
         "step_count": len(all_steps),
-        "back_url": all_steps[index - 1] if index else urls.procedure(target.procedure_code),
+        "back_url": all_steps[index - 1] if index else start,
         "next_url": all_steps[min(index + 1, len(all_steps) - 1)],
     }
 
@@ -385,7 +396,7 @@ async def agency_page(
     if isinstance(found, Response):
         return found
     draft, target = found
-    if len(target.agencies) < 2:
+    if len(target.agencies) < 2 or _at_desk(draft):
         return RedirectResponse(urls.delivery(reference), status_code=303)
     state = FormState(pairs=[("agency", draft.agency.code)] if draft.agency else [])
     return _render_choice(request, pages, draft, target, state, step="agency")
@@ -565,20 +576,30 @@ def _render_check(
     target: FilingTarget,
     problems: Sequence[Problem] = (),
     status_code: int = 200,
+    *,
+    postal: FormState | None = None,
 ) -> HTMLResponse:
     locale = pages.locale(request)
     result = validate(target.definition, service.answers_with_files(draft, target.definition))
-    url = urls.check(draft.reference)
+    url, agency = urls.check(draft.reference), urls.agency(draft.reference)
+    links = _problem_links(draft, target, problems, locale)
+    postmark = None
+    if draft.channel == Channel.post:
+        # A letter's postmark date, asked when the desk receives it.
+        errors = problem_errors([p for p in problems if p.location == "postal_date"])
+        view = build_form_view(service.POSTAL_FORM, postal or FormState(), errors, locale)
+        postmark, links = view.sections[0], [*links, *view.error_links]
     return pages.render(
         request,
         "pages/draft_check.html",
         {
             **_step_context(draft, target, url),
             "sections": build_answers(target.definition, result.cleaned, locale, result.errors),
-            "agency_url": urls.agency(draft.reference) if len(target.agencies) > 1 else "",
+            "agency_url": agency if agency in steps(draft, target) else "",
             "delivery_url": urls.delivery(draft.reference),
             "delivery": delivery_view(draft),
-            "error_links": _problem_links(draft, target, problems, locale),
+            "postmark": postmark,
+            "error_links": links,
             "form_url": url,
         },
         status_code=status_code,
@@ -604,13 +625,30 @@ async def submit(
     session: Session,
     pages: PagesDep,
     settings: SettingsDep,
+    storage: StorageDep,
     applicant: ApplicantDep,
+    official: Annotated[OfficialOut | None, Depends(load_official)],
 ) -> Response:
-    """File the dossier; or the answers again with what still has to be put right."""
+    """File the dossier (the desk's: file and receive it); or the answers again with what
+    still has to be put right."""
     found = await _draft(session, applicant, reference)
     if isinstance(found, Response):
         return found
     draft, target = found
+    if _at_desk(draft):
+        # Only a receiver sees a desk's draft, so the official is there.
+        assert official is not None
+        postal = FormState.from_pairs((await read_form(request)).items())
+        try:
+            received = await service.submit_at_desk(
+                session, storage, settings, official, reference, postal.value("postal_date")
+            )
+        except DossierInvalid as exc:
+            return _render_check(
+                request, pages, draft, target, exc.problems, status_code=422, postal=postal
+            )
+        assert received.code is not None
+        return RedirectResponse(urls.desk_received(received.code), status_code=303)
     try:
         dossier = await service.submit(session, applicant, reference, settings)
     except DossierInvalid as exc:
@@ -640,6 +678,8 @@ async def delete_page(
 
 @router.post("/ho-so/nhap/{reference}/xoa")
 async def delete_draft(reference: str, session: Session, applicant: ApplicantDep) -> Response:
-    """Delete the draft with its files, and go back to one's dossiers."""
+    """Delete the draft with its files, and go back to one's dossiers (or to the desk)."""
+    draft = await service.get_dossier(session, applicant, reference)
     await service.delete_draft(session, applicant, reference)
-    return RedirectResponse(f"{urls.MY_DOSSIERS}?da-xoa=1", status_code=303)
+    back = urls.desk_start(draft.channel) if _at_desk(draft) else urls.MY_DOSSIERS
+    return RedirectResponse(f"{back}?da-xoa=1", status_code=303)

@@ -68,6 +68,7 @@ Reference = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 # The queues and the actions by the words of their addresses.
 QUEUES = {
     "tiep-nhan": Queue.to_receive,
+    "cho-nhan-xu-ly": Queue.to_take,
     "cua-toi": Queue.mine,
     "don-vi": Queue.unit,
     "sap-den-han": Queue.due_soon,
@@ -231,7 +232,7 @@ async def work_home(
 ) -> HTMLResponse:
     """The official's queues with their counts, and the chosen one by due time, filtered."""
     actor = _actor(request, official)
-    default = Queue.to_receive if official.holds(OfficialRole.receiver.value) else Queue.mine
+    default = Queue.to_receive if official.holds(OfficialRole.receiver.value) else Queue.to_take
     chosen = QUEUES.get(queue, default)
     typed = [procedure, field, status, received_from, received_to]
     filters = _Filters.read(
