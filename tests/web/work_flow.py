@@ -69,24 +69,28 @@ def _run_id() -> str:
     return uuid.uuid4().hex[:8]
 
 
-def make_desk(settings: Settings, agency: str) -> LiveDesk:
-    """An official for each processing role of the agency, and the agency's signing key if it
-    has none (only this agency's: other tests count the agencies without one)."""
+def make_desk(
+    settings: Settings, agency: str, staff: dict[str, tuple[str, ...]] | None = None
+) -> LiveDesk:
+    """Officials of the agency, by default one for each processing role (``staff`` names
+    others: a name and the roles its official holds), and the agency's signing key if it has
+    none (only this agency's: other tests count the agencies without one)."""
     run = _run_id()
-    emails = {role: f"{role}-{run}@example.vn" for role in ROLES}
+    staff = staff or {role: (role,) for role in ROLES}
+    emails = {name: f"{name}-{run}@example.vn" for name in staff}
 
     async def make() -> None:
         database = Database(settings.database_url)
         try:
             async with database.unit_of_work() as session:
-                for role, email in emails.items():
+                for name, email in emails.items():
                     await officials.create_official(
                         session,
                         email=email,
                         password=PASSWORD,
-                        full_name=f"Cán bộ {role}",
+                        full_name=f"Cán bộ {name}",
                         agency_code=agency,
-                        roles=[role],
+                        roles=list(staff[name]),
                     )
                 found = await catalog.agency_by_code(session, agency)
                 assert found is not None
