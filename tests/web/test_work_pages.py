@@ -157,6 +157,8 @@ async def test_queues_count_and_list_what_each_official_sees(
     assert current is not None and current.attrs["href"] == f"{WORK}?hang=tiep-nhan"
     assert "(2)" in current.text
     assert _listed(tree) == codes[1:]
+    desk_links = {"/can-bo/tiep-nhan-truc-tiep", "/can-bo/tiep-nhan-buu-chinh"}
+    assert desk_links <= {a.attrs.get("href") for a in tree.find_all("a")}
     text = visible_text(response.text)
     assert ("Chờ tiếp nhận" if lang == "vi" else "To receive") in text
     assert "Nguyễn Văn An" in text and PROCEDURE in text
@@ -165,6 +167,8 @@ async def test_queues_count_and_list_what_each_official_sees(
     staff.be("specialist", lang)
     mine = await staff.client.get(f"{WORK}?hang=cua-toi")
     tree = assert_page_structure(mine.text)
+    # Filing at the counter is the desk's.
+    assert not desk_links & {a.attrs.get("href") for a in tree.find_all("a")}
     assert not _leftovers(mine.text, lang)
     rows = tree.find_all("tr")
     assert len(rows) == 2 and codes[0] in rows[1].text

@@ -267,6 +267,7 @@ async def work_home(
                 else ""
             ),
             "is_first_page": not cursor,
+            "at_desk": official.holds(OfficialRole.receiver.value),
             "done": ACTIONS.get(done) if done_code else None,
             "done_code": done_code,
         },
