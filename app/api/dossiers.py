@@ -4,11 +4,9 @@ public lookup of a dossier's status by its code."""
 from __future__ import annotations
 
 import hashlib
-import unicodedata
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 from enum import Enum
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -46,6 +44,7 @@ from app.errors import InvalidInput, Problem
 from app.forms.identifiers import is_email, normalize_phone
 from app.idempotency import service as idempotency
 from app.idempotency.schemas import StoredResponse
+from app.kit.downloads import attachment_headers, closing
 from app.kit.multipart import MultipartReader
 from app.kit.text import contains_nul
 
@@ -665,33 +664,12 @@ async def add_file(
     return respond(outcome)
 
 
-def content_disposition(name: str) -> str:
-    """`attachment` with the UTF-8 name (RFC 5987) and an ASCII fallback for old clients."""
-    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    fallback = (
-        "".join(c for c in folded if c.isascii() and c.isprintable() and c not in '"\\;').strip()
-        or "tep"
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 DOWNLOADED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file's content, with the type read from it at upload",
         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
-
-
-async def closing_stream(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The stream's chunks; the storage stream is closed even if the client goes away."""
-    try:
-        async for chunk in stream:
-            yield chunk
-    finally:
-        close = getattr(stream, "aclose", None)
-        if close is not None:
-            await close()
 
 
 @router.get(
@@ -710,14 +688,9 @@ async def download_file(
         raise FileNotFound()
     file, stream = await service.open_file(session, request.app.state.storage, applicant, file_id)
     return StreamingResponse(
-        closing_stream(stream),
+        closing(stream),
         media_type=file.content_type,
-        headers={
-            "Content-Disposition": content_disposition(file.name),
-            "Content-Length": str(file.size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        headers=attachment_headers(file.name, file.size),
     )
 
 

@@ -16,12 +16,13 @@ from app.accounts import api_keys
 from app.accounts.api_keys import SCOPE_PROCESS, SCOPE_READ
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
-from app.api.dossiers import DOWNLOADED, TOKEN, closing_stream, content_disposition
+from app.api.dossiers import DOWNLOADED, TOKEN
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
 from app.config import Settings
 from app.documents import service as documents
 from app.dossiers import service as dossiers
 from app.idempotency.schemas import StoredResponse
+from app.kit.downloads import attachment_headers, closing
 from app.processing import reports, service
 from app.processing.rules import Action
 from app.processing.schemas import (
@@ -177,14 +178,9 @@ async def download_document(
         issued, stream = await documents.open_document(session, storage, document)
         form, size = issued.form, issued.size
     return StreamingResponse(
-        closing_stream(stream),
+        closing(stream),
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": content_disposition(f"{code}-{form}.pdf"),
-            "Content-Length": str(size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        headers=attachment_headers(f"{code}-{form}.pdf", size),
     )
 
 
@@ -203,13 +199,7 @@ Format = Annotated[reports.ExportFormat, Query(alias="format", description="The 
 
 def _exported(export: reports.Export) -> Response:
     return Response(
-        export.content,
-        media_type=export.media_type,
-        headers={
-            "Content-Disposition": content_disposition(export.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        export.content, media_type=export.media_type, headers=attachment_headers(export.filename)
     )
 
 

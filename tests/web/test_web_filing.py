@@ -280,7 +280,7 @@ async def test_a_file_is_downloaded_by_its_owner_only(
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-disposition"] == (
-        'attachment; filename="b_n v_ m_t b_ng.pdf"; '
+        'attachment; filename="ban ve mat bang.pdf"; '
         "filename*=UTF-8''b%E1%BA%A3n%20v%E1%BA%BD%20m%E1%BA%B7t%20b%E1%BA%B1ng.pdf"
     )
     other = await make_person(db_session, 2)

@@ -18,8 +18,8 @@ from app.dossiers import service
 from app.dossiers.errors import CannotWithdraw, LookupFailed, TooManyLookups
 from app.dossiers.schemas import Applicant, DossierOut
 from app.errors import InvalidInput, Problem
+from app.kit.downloads import attachment_headers, closing
 from app.models.dossiers import FINAL_STATUSES, Channel, Status
-from app.storage import ObjectStream
 from app.web import urls
 from app.web.draftforms import delivery_view
 from app.web.formview import ErrorLink, build_answers
@@ -78,35 +78,11 @@ async def my_dossiers(
 # ----------------------------------------------------------------------------- files
 
 
-def _content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback and the real name in RFC 5987 form."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 def _attachment(
     stream: AsyncIterator[bytes], name: str, content_type: str, size: int
 ) -> StreamingResponse:
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in stream:
-                yield chunk
-        finally:
-            # Closes the object when the reader stops early (reading to the end closes it too).
-            if isinstance(stream, ObjectStream):
-                await stream.aclose()
-
     return StreamingResponse(
-        body(),
-        media_type=content_type,
-        headers={
-            "Content-Disposition": _content_disposition(name),
-            "Content-Length": str(size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        closing(stream), media_type=content_type, headers=attachment_headers(name, size)
     )
 
 

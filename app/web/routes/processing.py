@@ -8,7 +8,6 @@ say: a dossier that is not theirs is the 404 page.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from app.config import Settings
 from app.dossiers.schemas import status_out
 from app.errors import ChangedMeanwhile, Conflict, InvalidInput, Problem
 from app.forms.values import parse_date
+from app.kit.downloads import attachment_headers, closing
 from app.models.accounts import OfficialRole
 from app.models.dossiers import Delivery, Status
 from app.processing import contents, reports, service
@@ -54,7 +54,6 @@ from app.web.routes.deps import (
     page_not_found,
     read_form_lists,
 )
-from app.web.routes.dossiers import _content_disposition as content_disposition
 from app.web.templating import Pages
 
 router = APIRouter()
@@ -148,35 +147,14 @@ def _day(text: str, name: str, problems: list[Problem]) -> date | None:
 
 
 def _attachment(stream: ObjectStream, media_type: str, name: str, size: int) -> StreamingResponse:
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in stream:
-                yield chunk
-        finally:
-            # Closes the object when the reader stops early (reading to the end closes it too).
-            await stream.aclose()
-
     return StreamingResponse(
-        body(),
-        media_type=media_type,
-        headers={
-            "Content-Disposition": content_disposition(name),
-            "Content-Length": str(size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        closing(stream), media_type=media_type, headers=attachment_headers(name, size)
     )
 
 
 def _exported(export: reports.Export) -> Response:
     return Response(
-        export.content,
-        media_type=export.media_type,
-        headers={
-            "Content-Disposition": content_disposition(export.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        export.content, media_type=export.media_type, headers=attachment_headers(export.filename)
     )
 
 
