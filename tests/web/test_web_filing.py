@@ -612,6 +612,10 @@ async def test_a_dossier_is_looked_up_by_code_and_last_digits(
     browse_as(client, None, lang)
     form = assert_page_structure((await client.get("/tra-cuu-ho-so")).text)
     assert form.find("input", name="code") is not None
+    # The QR code on the dossier's documents opens the page with the code filled in.
+    from_qr = assert_page_structure((await client.get(f"/tra-cuu-ho-so?ma={code}")).text)
+    field = from_qr.find("input", name="code")
+    assert field is not None and field.attrs.get("value") == code
 
     empty = await post_form(client, "/tra-cuu-ho-so", [("code", ""), ("verifier", "")])
     assert empty.status_code == 422

@@ -249,9 +249,14 @@ def _render_lookup(
 
 
 @router.get(urls.LOOKUP, response_class=HTMLResponse)
-async def lookup_form(request: Request, pages: PagesDep) -> HTMLResponse:
-    """Look up a dossier's status by its code and the last 4 digits of a phone or ID."""
-    return _render_lookup(request, pages, {})
+async def lookup_form(
+    request: Request,
+    pages: PagesDep,
+    code: Annotated[str, Query(alias="ma", max_length=64)] = "",
+) -> HTMLResponse:
+    """Look up a dossier's status by its code and the last 4 digits of a phone or ID; the QR
+    code printed on the dossier's documents opens it with the code filled in (``?ma=``)."""
+    return _render_lookup(request, pages, {"code": code.strip()} if code.strip() else {})
 
 
 @router.post(urls.LOOKUP, response_class=HTMLResponse)
