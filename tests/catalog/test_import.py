@@ -101,3 +101,80 @@ async def test_export_then_import_changes_nothing(db_session: AsyncSession) -> N
     assert {a["code"] for a in exported["agencies"]} >= {AGENCY, CHILD_AGENCY}
     report = await import_catalog(db_session, exported)
     assert report.created == 0 and report.updated == 0 and report.new_versions == 0
+
+
+def _workflow(**changes: object) -> dict[str, object]:
+    steps: list[dict[str, object]] = [
+        {
+            "code": "receive",
+            "kind": "receive",
+            "name": "Tiếp nhận",
+            "role": "receiver",
+            "share": 10,
+        },
+        {
+            "code": "appraise",
+            "kind": "appraise",
+            "name": "Thẩm định",
+            "role": "specialist",
+            "share": 50,
+        },
+        {"code": "approve", "kind": "approve", "name": "Phê duyệt", "role": "leader", "share": 20},
+        {"code": "sign", "kind": "sign", "name": "Ký", "role": "leader", "share": 10},
+        {"code": "return", "kind": "return", "name": "Trả", "role": "clerk", "share": 10},
+    ]
+    return {"steps": steps, **changes}
+
+
+@pytest.mark.parametrize(
+    ("change", "wanted"),
+    [
+        (lambda w: w["steps"][1].update(share=60), "add up to 110"),
+        (lambda w: w["steps"].pop(2), "exactly one approve"),
+        (lambda w: w["steps"].reverse(), "starts with its receive step"),
+        (lambda w: w["steps"][3].update(role="clerk"), "is for leader"),
+        (lambda w: w["steps"][2].update(code="appraise"), "more than once"),
+        (lambda w: w["steps"][0].update(agency="000.00.99.H99"), "receives and returns"),
+        (lambda w: w.update(supplement_clock="sometimes"), "supplement_clock"),
+    ],
+)
+async def test_a_workflow_is_checked_at_import(
+    db_session: AsyncSession, change: object, wanted: str
+) -> None:
+    catalog = small_catalog()
+    workflow = _workflow()
+    change(workflow)  # type: ignore[operator]
+    catalog["procedures"][0]["workflow"] = workflow
+    versions = await _count(db_session, ProcedureVersion)
+    with pytest.raises(InvalidInput) as caught:
+        await import_catalog(db_session, catalog)
+    assert await _count(db_session, ProcedureVersion) == versions
+    assert any(wanted in p.message or wanted in p.location for p in caught.value.problems), [
+        (p.location, p.message) for p in caught.value.problems
+    ]
+
+
+async def test_a_workflow_names_only_agencies_of_the_catalog(db_session: AsyncSession) -> None:
+    catalog = small_catalog()
+    workflow = _workflow()
+    workflow["steps"][1]["agency"] = "000.09.99.H99"  # type: ignore[index]
+    catalog["procedures"][0]["workflow"] = workflow
+    with pytest.raises(InvalidInput) as caught:
+        await import_catalog(db_session, catalog)
+    (problem,) = caught.value.problems
+    assert problem.location.endswith(".workflow.steps[1].agency")
+    assert "000.09.99.H99" in problem.message
+
+
+async def test_a_changed_workflow_makes_a_new_version(db_session: AsyncSession) -> None:
+    catalog = small_catalog()
+    await import_catalog(db_session, catalog)
+    catalog["procedures"][0]["workflow"] = _workflow(auto_receive=True)
+    report = await import_catalog(db_session, catalog)
+    assert report.new_versions == 1
+    target = await service.filing_target(db_session, PROCEDURE)
+    assert target.workflow.auto_receive is True
+    exported = await export_catalog(db_session)
+    assert await import_catalog(db_session, exported) is not None
+    again = await import_catalog(db_session, catalog)
+    assert again.new_versions == 0
