@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.models.dossiers import ApplicantType, Delivery, Status
+from app.kit.clock import aware
+from app.models.dossiers import ApplicantType, Delivery, DossierFile, Status
 from app.models.processing import DocumentForm
 
 STATUS_LABELS: dict[int, tuple[str, str]] = {
@@ -138,6 +139,19 @@ class FileOut(BaseModel):
     content_type: str
     sha256: str
     created_at: datetime
+
+
+def file_out(file: DossierFile) -> FileOut:
+    """A stored file as the API and the pages show it (never its storage key)."""
+    return FileOut(
+        id=file.reference,
+        slot=file.slot,
+        name=file.display_name,
+        size=file.size,
+        content_type=file.content_type,
+        sha256=file.sha256,
+        created_at=aware(file.created_at),
+    )
 
 
 class EventOut(BaseModel):

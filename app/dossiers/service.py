@@ -55,6 +55,7 @@ from app.dossiers.schemas import (
     PostalAddress,
     SupplementAsked,
     SupplementChanges,
+    file_out,
     status_out,
 )
 from app.dossiers.tasks import file_key
@@ -226,18 +227,6 @@ def _reference() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _file_out(file: DossierFile) -> FileOut:
-    return FileOut(
-        id=file.reference,
-        slot=file.slot,
-        name=file.display_name,
-        size=file.size,
-        content_type=file.content_type,
-        sha256=file.sha256,
-        created_at=file.created_at,
-    )
-
-
 def _summary_fields(dossier: Dossier) -> dict[str, Any]:
     agency = dossier.agency
     return {
@@ -265,7 +254,7 @@ def _out(dossier: Dossier) -> DossierOut:
         applicant_email=dossier.applicant_email,
         channel=dossier.channel,
         data=dict(dossier.data),
-        files=[_file_out(f) for f in dossier.files],
+        files=[file_out(f) for f in dossier.files],
         delivery=Delivery(dossier.delivery) if dossier.delivery else None,
         delivery_address=(
             PostalAddress.model_validate(dossier.delivery_address)
@@ -833,7 +822,7 @@ async def _attach(
     if dossier.status is None:
         dossier.draft_expires_at = now + timedelta(days=settings.draft_days)
     await session.flush()
-    return _file_out(file)
+    return file_out(file)
 
 
 async def attach_finished_upload(
@@ -918,7 +907,7 @@ async def open_file(
     if file is None or not _may_see(applicant, file.dossier):
         raise FileNotFound()
     stream = await storage.open(file.storage_key)
-    return _file_out(file), stream
+    return file_out(file), stream
 
 
 # --- Submission ------------------------------------------------------------------------------

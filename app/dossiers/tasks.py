@@ -8,7 +8,7 @@ next ``delete_stray_files`` removes, never a row pointing at nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,14 +107,24 @@ def stored_at(key: str) -> datetime | None:
     return datetime.strptime(parts[1], KEY_TIME).replace(tzinfo=UTC)
 
 
-async def delete_stray_files(
-    unit_of_work: UnitOfWork, storage: FileStorage, *, grace: timedelta = STRAY_GRACE
+KnownKeys = Callable[[AsyncSession, Sequence[str]], Awaitable[set[str]]]
+
+
+async def delete_stray(
+    unit_of_work: UnitOfWork,
+    storage: FileStorage,
+    prefix: str,
+    known_keys: KnownKeys,
+    *,
+    grace: timedelta = STRAY_GRACE,
 ) -> int:
-    """Delete stored files that no file row refers to (left by a request that failed or a
-    process that died after writing), once older than ``grace``."""
+    """Delete the stored objects under ``prefix`` that no row refers to (``known_keys`` tells
+    which are referred to), once older than ``grace``: a younger one may belong to a request
+    still running; an older one was left by a request that failed or a process that died after
+    writing it."""
     cutoff = utcnow() - grace
     candidates: list[str] = []
-    async for key in storage.list_keys(FILES_PREFIX):
+    async for key in storage.list_keys(prefix):
         at = stored_at(key)
         if at is not None and at < cutoff:
             candidates.append(key)
@@ -122,12 +132,21 @@ async def delete_stray_files(
     for start in range(0, len(candidates), BATCH):
         batch = candidates[start : start + BATCH]
         async with unit_of_work() as session:
-            known = await repository.known_keys(session, batch)
+            known = await known_keys(session, batch)
         for key in batch:
             if key not in known:
                 await storage.delete(key)
                 deleted += 1
     return deleted
+
+
+async def delete_stray_files(
+    unit_of_work: UnitOfWork, storage: FileStorage, *, grace: timedelta = STRAY_GRACE
+) -> int:
+    """Delete stored dossier files that no file row refers to, once older than ``grace``."""
+    return await delete_stray(
+        unit_of_work, storage, FILES_PREFIX, repository.known_keys, grace=grace
+    )
 
 
 async def clean_up(

@@ -18,10 +18,9 @@ from app.catalog.workflow import Workflow
 from app.documents import service as documents
 from app.documents.schemas import DocumentOut
 from app.dossiers.errors import FileNotFound
-from app.dossiers.schemas import FileOut, PostalAddress
+from app.dossiers.schemas import FileOut, PostalAddress, file_out
 from app.forms import FormDefinition, format_address
-from app.kit.clock import aware
-from app.models.dossiers import Delivery, Dossier, DossierFile
+from app.models.dossiers import Delivery, Dossier
 from app.processing import repository, service
 from app.processing.schemas import Actor, WorkOut
 from app.storage import FileStorage, ObjectStream
@@ -43,18 +42,6 @@ class DossierContents:
     data: dict[str, Any]
     files: list[FileOut]
     postal: PostalDelivery | None
-
-
-def _file_out(file: DossierFile) -> FileOut:
-    return FileOut(
-        id=file.reference,
-        slot=file.slot,
-        name=file.display_name,
-        size=file.size,
-        content_type=file.content_type,
-        sha256=file.sha256,
-        created_at=aware(file.created_at),
-    )
 
 
 async def _dossier(session: AsyncSession, work: WorkOut) -> Dossier:
@@ -85,7 +72,7 @@ async def contents_of(session: AsyncSession, work: WorkOut) -> DossierContents:
         definition=target.definition,
         workflow=target.workflow,
         data=dict(dossier.data),
-        files=[_file_out(f) for f in dossier.files],
+        files=[file_out(f) for f in dossier.files],
         postal=_postal(dossier),
     )
 
@@ -98,7 +85,7 @@ async def open_file(
     file = await repository.file_of(session, dossier.id, file_id)
     if file is None:
         raise FileNotFound()
-    return _file_out(file), await storage.open(file.storage_key)
+    return file_out(file), await storage.open(file.storage_key)
 
 
 async def open_document(

@@ -26,10 +26,11 @@ OPEN_STATUSES = (
 WORKING_STATUSES = (Status.received, Status.processing)
 
 
-async def dossier_by_code(session: AsyncSession, code: str) -> Dossier | None:
+async def _dossier_where(session: AsyncSession, condition: ColumnElement[bool]) -> Dossier | None:
+    """One dossier with what processing reads of it: procedure, version, agency, files."""
     found: Dossier | None = await session.scalar(
         select(Dossier)
-        .where(Dossier.code == code)
+        .where(condition)
         .options(
             selectinload(Dossier.procedure),
             selectinload(Dossier.procedure_version),
@@ -39,21 +40,14 @@ async def dossier_by_code(session: AsyncSession, code: str) -> Dossier | None:
         .execution_options(populate_existing=True)
     )
     return found
+
+
+async def dossier_by_code(session: AsyncSession, code: str) -> Dossier | None:
+    return await _dossier_where(session, Dossier.code == code)
 
 
 async def dossier_by_id(session: AsyncSession, dossier_id: int) -> Dossier | None:
-    found: Dossier | None = await session.scalar(
-        select(Dossier)
-        .where(Dossier.id == dossier_id)
-        .options(
-            selectinload(Dossier.procedure),
-            selectinload(Dossier.procedure_version),
-            selectinload(Dossier.agency),
-            selectinload(Dossier.files),
-        )
-        .execution_options(populate_existing=True)
-    )
-    return found
+    return await _dossier_where(session, Dossier.id == dossier_id)
 
 
 async def steps_by_id(session: AsyncSession, ids: Sequence[int | None]) -> dict[int, DossierStep]:

@@ -945,6 +945,21 @@ async def auto_receive(
     return True
 
 
+async def _audit_applicant(
+    session: AsyncSession, dossier: Dossier, kind: EventKind, detail: dict[str, Any]
+) -> None:
+    """What the applicant did to their dossier, in the audit trail (the last write)."""
+    await audit.record(
+        session,
+        actor=f"applicant:{dossier.account_id or dossier.enterprise_id}",
+        actor_name=dossier.applicant_name,
+        action=f"dossier.{kind.value}",
+        dossier_id=dossier.id,
+        dossier_code=dossier.code,
+        detail=detail,
+    )
+
+
 async def withdrawn(session: AsyncSession, dossier: Dossier, reason: str) -> None:
     """The applicant took the dossier back: the open step ends, the stop notice (form 05) is
     issued by the worker, and the event goes out."""
@@ -962,15 +977,7 @@ async def withdrawn(session: AsyncSession, dossier: Dossier, reason: str) -> Non
         {"dossier_id": dossier.id, "form": DocumentForm.stop.value, "reason": reason},
     )
     await publish(session, dossier, EventKind.withdrawn, now, {"note": reason})
-    await audit.record(
-        session,
-        actor=f"applicant:{dossier.account_id or dossier.enterprise_id}",
-        actor_name=dossier.applicant_name,
-        action="dossier.withdrawn",
-        dossier_id=dossier.id,
-        dossier_code=dossier.code,
-        detail={"note": reason},
-    )
+    await _audit_applicant(session, dossier, EventKind.withdrawn, {"note": reason})
 
 
 async def issue_form(
@@ -1041,14 +1048,7 @@ async def resubmitted(session: AsyncSession, settings: Settings, dossier: Dossie
     )
     await session.flush()
     await publish(session, dossier, EventKind.resubmitted, now, {})
-    await audit.record(
-        session,
-        actor=f"applicant:{dossier.account_id or dossier.enterprise_id}",
-        actor_name=dossier.applicant_name,
-        action="dossier.resubmitted",
-        dossier_id=dossier.id,
-        dossier_code=dossier.code,
-    )
+    await _audit_applicant(session, dossier, EventKind.resubmitted, {})
 
 
 # --- Queues ----------------------------------------------------------------------------------
