@@ -161,8 +161,12 @@ async def db_session(database: Database) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application, closed as its lifespan would close it (the test clients do not run
+    the lifespan): its storage client and its database engine."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @pytest.fixture
