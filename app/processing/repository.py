@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -293,10 +293,9 @@ async def queue_page(
     column = sort_column(queue)
     statement = _filtered(select(Dossier).where(_queue_condition(actor, queue)), wanted)
     if after is not None:
-        moment, last_id = after
-        statement = statement.where(
-            or_(column > moment, and_(column == moment, Dossier.id > last_id))
-        )
+        # A row comparison is one range of the queue's index, where an OR of two comparisons
+        # lets the planner read and sort the rest of the queue.
+        statement = statement.where(tuple_(column, Dossier.id) > after)
     rows = await session.scalars(
         statement.options(selectinload(Dossier.procedure)).order_by(column, Dossier.id).limit(limit)
     )
