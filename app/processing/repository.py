@@ -216,15 +216,25 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def _queue_condition(actor: Actor, queue: Queue) -> ColumnElement[bool]:
+def _in_status(statuses: Sequence[Status], wanted: int | None) -> ColumnElement[bool]:
+    """The queue's statuses, narrowed to the one asked for: a single condition on the column,
+    as two (``status IN (2, 4) AND status = 4``) make PostgreSQL expect a handful of rows
+    where there are thousands, and plan for a handful."""
+    chosen = [status for status in statuses if wanted is None or status == wanted]
+    if not chosen:
+        return false()
+    return Dossier.status == chosen[0] if len(chosen) == 1 else Dossier.status.in_(chosen)
+
+
+def _queue_condition(actor: Actor, queue: Queue, status: int | None = None) -> ColumnElement[bool]:
     visible = _visible(actor)
     match queue:
         case Queue.to_receive:
-            return and_(visible, Dossier.status == Status.registered)
+            return and_(visible, _in_status([Status.registered], status))
         case Queue.to_take:
             return and_(
                 Dossier.handling_agency_id == actor.agency_id,
-                Dossier.status.in_(WORKING_STATUSES),
+                _in_status(WORKING_STATUSES, status),
                 _waiting_for_role(actor),
             )
         case Queue.mine:
@@ -232,29 +242,29 @@ def _queue_condition(actor: Actor, queue: Queue) -> ColumnElement[bool]:
                 Dossier.assignee_id == actor.account_id
                 if actor.account_id is not None
                 else false(),
-                Dossier.status.in_(OPEN_STATUSES),
+                _in_status(OPEN_STATUSES, status),
             )
         case Queue.unit:
             return and_(
                 Dossier.handling_unit_id == actor.unit_id if actor.unit_id else false(),
-                Dossier.status.in_(OPEN_STATUSES),
+                _in_status(OPEN_STATUSES, status),
             )
         case Queue.due_soon:
             return and_(
                 visible,
-                Dossier.status.in_(WORKING_STATUSES),
+                _in_status(WORKING_STATUSES, status),
                 Dossier.deadline_state == DeadlineState.due_soon,
             )
         case Queue.overdue:
             return and_(
                 visible,
-                Dossier.status.in_(WORKING_STATUSES),
+                _in_status(WORKING_STATUSES, status),
                 Dossier.deadline_state == DeadlineState.overdue,
             )
         case Queue.supplement:
-            return and_(visible, Dossier.status == Status.supplement_requested)
+            return and_(visible, _in_status([Status.supplement_requested], status))
         case Queue.to_return:
-            return and_(visible, Dossier.status == Status.result_ready)
+            return and_(visible, _in_status([Status.result_ready], status))
 
 
 def sort_column(queue: Queue) -> ColumnElement[datetime]:
@@ -273,8 +283,7 @@ def _filtered(statement: Select[_Row], wanted: QueueFilter) -> Select[_Row]:
         statement = statement.join(Field, Field.id == Procedure.field_id).where(
             Field.code == wanted.field
         )
-    if wanted.status is not None:
-        statement = statement.where(Dossier.status == wanted.status)
+    # The status asked for narrows the queue's own statuses (_queue_condition).
     if wanted.received_from is not None:
         statement = statement.where(Dossier.received_at >= wanted.received_from)
     if wanted.received_to is not None:
@@ -291,7 +300,8 @@ async def queue_page(
     limit: int,
 ) -> list[Dossier]:
     column = sort_column(queue)
-    statement = _filtered(select(Dossier).where(_queue_condition(actor, queue)), wanted)
+    condition = _queue_condition(actor, queue, wanted.status)
+    statement = _filtered(select(Dossier).where(condition), wanted)
     if after is not None:
         # A row comparison is one range of the queue's index, where an OR of two comparisons
         # lets the planner read and sort the rest of the queue.
@@ -305,7 +315,8 @@ async def queue_page(
 async def queue_count(
     session: AsyncSession, actor: Actor, queue: Queue, wanted: QueueFilter | None = None
 ) -> int:
-    statement = select(Dossier.id).where(_queue_condition(actor, queue))
+    condition = _queue_condition(actor, queue, wanted.status if wanted is not None else None)
+    statement = select(Dossier.id).where(condition)
     if wanted is not None:
         statement = _filtered(statement, wanted)
     count = await session.scalar(select(func.count()).select_from(statement.subquery()))
