@@ -56,6 +56,27 @@ class Settings(BaseSettings):
     clamd_url: str = ""
     # Working periods of a day, in order: deadlines count only these hours (see working_periods).
     working_hours: str = "07:00-11:30,13:30-17:00"
+    # API requests a minute per key, unless the key has its own limit.
+    api_rate_limit: int = Field(default=600, ge=1)
+    # How long an Idempotency-Key is remembered.
+    idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Callback targets resolving to these networks are allowed although private or loopback
+    # (comma-separated CIDRs, such as 10.0.0.0/8,127.0.0.1/32); every other private, loopback,
+    # link-local or reserved address is refused.
+    webhook_allowed_networks: str = ""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # How long a worker holds the deliveries it claimed before another may take them.
+    webhook_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # Deliveries a worker claims at once, and sends at the same time.
+    webhook_batch: int = Field(default=200, ge=1, le=5000)
+    webhook_concurrency: int = Field(default=64, ge=1, le=1000)
+    # How long a rotated secret keeps signing beside the new one.
+    webhook_rotation_hours: int = Field(default=24, ge=0, le=24 * 30)
+    # An endpoint failing this long without a success is disabled and its owner told.
+    webhook_disable_after_days: int = Field(default=5, ge=1, le=60)
+    # The national portal's DongBoHoSoMC endpoint and token; unset: no synchronisation.
+    national_portal_url: str = ""
+    national_portal_token: str = Field(default="", repr=False)
 
     @field_validator("working_hours")
     @classmethod

@@ -3,6 +3,7 @@
 from app.models.accounts import (
     Account,
     AccountKind,
+    ApiRateWindow,
     Enterprise,
     EnterpriseMember,
     MemberRole,
@@ -43,13 +44,21 @@ from app.models.processing import (
     StepOutcome,
     SupplementRequest,
 )
-from app.models.webhooks import WebhookEvent
+from app.models.webhooks import (
+    DeliveryState,
+    PayloadFormat,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Account",
     "AccountKind",
     "Agency",
     "AgencyLevel",
+    "ApiRateWindow",
     "AuditRecord",
     "Base",
     "CalendarDay",
@@ -57,6 +66,7 @@ __all__ = [
     "DayKind",
     "DaySource",
     "Delegation",
+    "DeliveryState",
     "DocumentForm",
     "Dossier",
     "DossierCodeCounter",
@@ -74,6 +84,7 @@ __all__ = [
     "OnlineLevel",
     "OutboxMessage",
     "PasswordResetToken",
+    "PayloadFormat",
     "Procedure",
     "ProcedureSearchWord",
     "ProcedureVersion",
@@ -84,5 +95,8 @@ __all__ = [
     "SupplementRequest",
     "Unit",
     "Upload",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "WebhookEvent",
+    "WebhookSubscription",
 ]

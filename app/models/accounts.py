@@ -192,6 +192,23 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # None: the key does not expire.
+    expires_at: Mapped[datetime | None]
+    # Requests a minute; None: the portal's default (MOTCUA_API_RATE_LIMIT).
+    rate_limit: Mapped[int | None]
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")
     agency: Mapped[Agency | None] = relationship(lazy="raise")
+
+
+class ApiRateWindow(Base):
+    """How many requests a key made in one minute: the rate limit's counter, kept in the
+    database so that every web process counts the same requests."""
+
+    __tablename__ = "api_rate_windows"
+
+    api_key_id: Mapped[int] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    requests: Mapped[int] = mapped_column(default=0)
