@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,17 +18,23 @@ from playwright.sync_api import Browser, FilePayload, Page, expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from work_flow import PASSWORD, LiveDesk, act, make_desk, open_dossier, sign_in, sign_out
+from sqlalchemy.ext.asyncio import AsyncSession
+from work_flow import (
+    Filed,
+    LiveDesk,
+    act,
+    committed,
+    file_dossier,
+    make_desk,
+    open_dossier,
+    sign_in,
+    sign_out,
+)
 
-from app.accounts import service as accounts
-from app.accounts.schemas import CitizenSignUp
 from app.config import Settings
-from app.db import Database
 from app.documents import service as documents
-from app.dossiers import service as dossiers
-from app.dossiers.schemas import DeliveryIn, DraftChanges
 from app.models.dossiers import Delivery
-from app.storage import storage_from_url
+from app.storage import FileStorage
 from tests.api.test_tus_browser import in_thread
 
 # The live server commits: a commune of its own keeps this desk apart from other tests'.
@@ -60,16 +64,6 @@ ANSWERS = {
 }
 
 
-@dataclass(frozen=True)
-class Filed:
-    code: str
-    email: str
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
 @pytest.fixture(scope="module")
 def desk(settings: Settings, live_server: str) -> LiveDesk:
     return make_desk(
@@ -83,53 +77,14 @@ def desk(settings: Settings, live_server: str) -> LiveDesk:
 def filed(settings: Settings, live_server: str, desk: LiveDesk) -> Filed:
     """A citizen's death registration, filed online with a blurred scan of the death notice,
     the result to be received online."""
-    email = f"cong-dan-{uuid.uuid4().hex[:8]}@example.vn"
-
-    async def make() -> str:
-        database = Database(settings.database_url)
-        storage = storage_from_url(settings.storage_url)
-        try:
-            async with database.unit_of_work() as session:
-                account = await accounts.sign_up_citizen(
-                    session,
-                    CitizenSignUp(
-                        full_name="Phạm Minh Đức",
-                        email=email,
-                        phone="0912345678",
-                        citizen_id="001203012345",
-                        password=PASSWORD,
-                        password_confirm=PASSWORD,
-                    ),
-                )
-                applicant = await dossiers.applicant_for_account(session, account)
-                draft = await dossiers.start_draft(session, applicant, DEATH_REGISTRATION, settings)
-                await dossiers.update_draft(
-                    session,
-                    applicant,
-                    draft.reference,
-                    DraftChanges(
-                        data=ANSWERS, agency=AGENCY, delivery=DeliveryIn(method=Delivery.online)
-                    ),
-                    settings,
-                )
-                await dossiers.add_file(
-                    session,
-                    storage,
-                    settings,
-                    applicant,
-                    draft.reference,
-                    "death_notice_file",
-                    "giay-bao-tu-mo.pdf",
-                    _once(PDF),
-                )
-                submitted = await dossiers.submit(session, applicant, draft.reference, settings)
-                assert submitted.code is not None
-                return submitted.code
-        finally:
-            await storage.aclose()
-            await database.dispose()
-
-    return Filed(code=in_thread(make), email=email)
+    return file_dossier(
+        settings,
+        AGENCY,
+        DEATH_REGISTRATION,
+        ANSWERS,
+        [("death_notice_file", "giay-bao-tu-mo.pdf", PDF)],
+        Delivery.online,
+    )
 
 
 @pytest.fixture
@@ -142,15 +97,10 @@ def page(browser: Browser, filed: Filed) -> Iterator[Page]:
 
 
 def _trust_roots(settings: Settings) -> list[bytes]:
-    async def read() -> list[bytes]:
-        database = Database(settings.database_url)
-        try:
-            async with database.unit_of_work() as session:
-                return await documents.trust_roots(session)
-        finally:
-            await database.dispose()
+    async def read(session: AsyncSession, storage: FileStorage) -> list[bytes]:
+        return await documents.trust_roots(session)
 
-    return in_thread(read)
+    return committed(settings, read)
 
 
 def _validate(pdf: bytes, roots: list[bytes]) -> tuple[bool, bool, bool, str]:
@@ -189,7 +139,7 @@ def test_a_dossier_from_filing_through_a_supplement_to_its_signed_result(
     sign_out(page)
 
     # The citizen replaces the asked file and resubmits.
-    sign_in(page, live_server, filed.email)
+    sign_in(page, live_server, filed.citizen_email)
     page.goto(f"{live_server}/ho-so/{code}")
     expect(page.locator("#bo-sung")).to_contain_text("Bản chụp mờ, không đọc được")
     page.locator("#bo-sung").get_by_role("button", name="Bổ sung hồ sơ").click()
@@ -224,7 +174,7 @@ def test_a_dossier_from_filing_through_a_supplement_to_its_signed_result(
     sign_out(page)
 
     # The citizen downloads the signed result; pyHanko finds its signature intact and trusted.
-    sign_in(page, live_server, filed.email)
+    sign_in(page, live_server, filed.citizen_email)
     page.goto(f"{live_server}/ho-so/{code}")
     expect(main).to_contain_text("Đã trả kết quả")
     with page.expect_download() as download:

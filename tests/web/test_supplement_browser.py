@@ -6,137 +6,74 @@ serious on the page."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 from permit import PAGES, PERMIT
 from playwright.sync_api import Browser, FilePayload, Page, expect
+from sqlalchemy.ext.asyncio import AsyncSession
 from test_web_browser import _describe, _serious
+from work_flow import Filed, committed, file_dossier, sign_in
 
-from app.accounts import service as accounts
-from app.accounts.schemas import CitizenSignUp
-from app.catalog import service as catalog
 from app.config import Settings
-from app.db import Database
-from app.dossiers import service
-from app.dossiers.schemas import DeliveryIn, DraftChanges
-from app.models.dossiers import Delivery
 from app.processing import service as processing
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn, SupplementItem
-from app.storage import storage_from_url
-from app.web.formview import FormState
-from tests.api.test_tus_browser import in_thread
+from app.storage import FileStorage
 from tests.fixtures.processing import make_official
 
 # The live server commits: a commune of its own keeps this desk apart from other tests'.
 AGENCY = "000.00.45.H39"
-PASSWORD = "mat-khau-rat-manh"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 9000
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 2000
 SIGNED: FilePayload = {"name": "ban-ve-co-chu-ky.pdf", "mimeType": "application/pdf", "buffer": PDF}
 
 
-@dataclass(frozen=True)
-class Asked:
-    email: str
-    code: str
-
-
-async def _chunks(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
 @pytest.fixture(scope="module")
-def asked(settings: Settings, live_server: str) -> Asked:
+def asked(settings: Settings, live_server: str) -> Filed:
     """A citizen's building permit filed at the commune, whose desk asks for the phone number
     and the drawings; committed for the live server."""
-    email = f"bo-sung-{uuid.uuid4().hex[:12]}@example.vn"
+    filed = file_dossier(
+        settings,
+        AGENCY,
+        PERMIT,
+        [pair for page in PAGES for pair in page()],
+        [("land_title_file", "so-do.png", PNG), ("drawings_file", "ban-ve.pdf", PDF)],
+    )
 
-    async def make() -> str:
-        database = Database(settings.database_url)
-        storage = storage_from_url(settings.storage_url)
-        try:
-            async with database.unit_of_work() as session:
-                account = await accounts.sign_up_citizen(
-                    session,
-                    CitizenSignUp(
-                        full_name="Phạm Minh Đức",
-                        email=email,
-                        phone="0912345678",
-                        citizen_id="001203012345",
-                        password=PASSWORD,
-                        password_confirm=PASSWORD,
-                    ),
-                )
-                applicant = await service.applicant_for_account(session, account)
-                definition = (await catalog.filing_target(session, PERMIT)).definition
-                data = FormState.from_pairs([p for page in PAGES for p in page()]).data(definition)
-                draft = await service.start_draft(session, applicant, PERMIT, settings)
-                await service.update_draft(
-                    session,
-                    applicant,
-                    draft.reference,
-                    DraftChanges(
-                        data=data, agency=AGENCY, delivery=DeliveryIn(method=Delivery.counter)
-                    ),
-                    settings,
-                )
-                for slot, name, content in (
-                    ("land_title_file", "so-do.png", PNG),
-                    ("drawings_file", "ban-ve.pdf", PDF),
-                ):
-                    await service.add_file(
-                        session,
-                        storage,
-                        settings,
-                        applicant,
-                        draft.reference,
-                        slot,
-                        name,
-                        _chunks(content),
-                    )
-                filed = await service.submit(session, applicant, draft.reference, settings)
-                assert filed.code is not None
-                desk = await make_official(
-                    session, f"mot-cua-{uuid.uuid4().hex[:8]}@example.vn", AGENCY, ["receiver"]
-                )
-                items = [
-                    SupplementItem(path="owner_phone", reason="Số điện thoại không liên lạc được"),
-                    SupplementItem(path="drawings_file", reason="Bản vẽ thiếu chữ ký"),
-                ]
-                await processing.act(
-                    session,
-                    settings,
-                    storage,
-                    desk,
-                    filed.code,
-                    Action.request_supplement,
-                    ActionIn(items=items),
-                )
-                return filed.code
-        finally:
-            await storage.aclose()
-            await database.dispose()
+    async def ask(session: AsyncSession, storage: FileStorage) -> None:
+        desk = await make_official(
+            session, f"mot-cua-{uuid.uuid4().hex[:8]}@example.vn", AGENCY, ["receiver"]
+        )
+        items = [
+            SupplementItem(path="owner_phone", reason="Số điện thoại không liên lạc được"),
+            SupplementItem(path="drawings_file", reason="Bản vẽ thiếu chữ ký"),
+        ]
+        await processing.act(
+            session,
+            settings,
+            storage,
+            desk,
+            filed.code,
+            Action.request_supplement,
+            ActionIn(items=items),
+        )
 
-    return Asked(email=email, code=in_thread(make))
+    committed(settings, ask)
+    return filed
 
 
 @pytest.fixture
-def page(browser: Browser, asked: Asked) -> Iterator[Page]:
+def page(browser: Browser, asked: Filed) -> Iterator[Page]:
     context = browser.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900})
     yield context.new_page()
     context.close()
 
 
 def test_a_citizen_completes_and_resubmits_the_dossier(
-    page: Page, live_server: str, asked: Asked
+    page: Page, live_server: str, asked: Filed
 ) -> None:
-    page.goto(f"{live_server}/dang-nhap")
-    page.fill("#f-email", asked.email)
-    page.fill("#f-password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, live_server, asked.citizen_email)
     page.goto(f"{live_server}/ho-so/{asked.code}")
     notice = page.locator("#bo-sung")
     expect(notice).to_contain_text("Cơ quan yêu cầu bổ sung, hoàn thiện hồ sơ")

@@ -1,14 +1,16 @@
-"""Steps the browser tests of the officials' processing pages share: a desk of officials and a
-citizen's dossier committed for the live server, signing in and out through the pages, opening
-a dossier and taking an action by its button."""
+"""Steps the browser tests share: a desk of officials and a citizen's filed dossier committed
+for the live server, signing in and out through the pages, opening a dossier and taking an
+action by its button."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from playwright.sync_api import Page, expect
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import officials
 from app.accounts import service as accounts
@@ -21,7 +23,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.schemas import DeliveryIn, DraftChanges
 from app.models.dossiers import Delivery
 from app.models.processing import SigningKey
-from app.storage import storage_from_url
+from app.storage import FileStorage, storage_from_url
 from app.web.formview import FormState
 from tests.api.test_tus_browser import in_thread
 
@@ -42,6 +44,7 @@ CERTIFICATION_PAIRS = [
     ("copy_count", "3"),
     ("delivery_method", "counter"),
 ]
+T = TypeVar("T")
 SCAN = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 9000
 
 
@@ -79,36 +82,31 @@ def make_desk(
     staff = staff or {role: (role,) for role in ROLES}
     emails = {name: f"{name}-{run}@example.vn" for name in staff}
 
-    async def make() -> None:
-        database = Database(settings.database_url)
-        try:
-            async with database.unit_of_work() as session:
-                for name, email in emails.items():
-                    await officials.create_official(
-                        session,
-                        email=email,
-                        password=PASSWORD,
-                        full_name=f"Cán bộ {name}",
-                        agency_code=agency,
-                        roles=list(staff[name]),
-                    )
-                found = await catalog.agency_by_code(session, agency)
-                assert found is not None
-                if await session.get(SigningKey, found.id) is None:
-                    authority = pki.new_authority()
-                    key, certificate = pki.issue(authority, found.name)
-                    session.add(
-                        SigningKey(
-                            agency_id=found.id,
-                            certificate_pem=pki.certificate_pem(certificate),
-                            chain_pem=pki.certificate_pem(authority.certificate),
-                            key_pem=pki.encrypt_key(key, settings.secret_key),
-                        )
-                    )
-        finally:
-            await database.dispose()
+    async def make(session: AsyncSession, storage: FileStorage) -> None:
+        for name, email in emails.items():
+            await officials.create_official(
+                session,
+                email=email,
+                password=PASSWORD,
+                full_name=f"Cán bộ {name}",
+                agency_code=agency,
+                roles=list(staff[name]),
+            )
+        found = await catalog.agency_by_code(session, agency)
+        assert found is not None
+        if await session.get(SigningKey, found.id) is None:
+            authority = pki.new_authority()
+            key, certificate = pki.issue(authority, found.name)
+            session.add(
+                SigningKey(
+                    agency_id=found.id,
+                    certificate_pem=pki.certificate_pem(certificate),
+                    chain_pem=pki.certificate_pem(authority.certificate),
+                    key_pem=pki.encrypt_key(key, settings.secret_key),
+                )
+            )
 
-    in_thread(make)
+    committed(settings, make)
     return LiveDesk(agency, emails)
 
 
@@ -116,59 +114,81 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-def file_certification(settings: Settings, agency: str) -> Filed:
-    """A citizen signed up who has filed a certified copy request at the agency, its scan
-    attached."""
-    email = f"cong-dan-{_run_id()}@example.vn"
+def committed(settings: Settings, work: Callable[[AsyncSession, FileStorage], Awaitable[T]]) -> T:
+    """Run ``work`` in a unit of work of its own, committed for the live server to see."""
 
-    async def make() -> str:
+    async def run() -> T:
         database = Database(settings.database_url)
         storage = storage_from_url(settings.storage_url)
         try:
             async with database.unit_of_work() as session:
-                account = await accounts.sign_up_citizen(
-                    session,
-                    CitizenSignUp(
-                        full_name="Phạm Minh Đức",
-                        email=email,
-                        phone="0912345678",
-                        citizen_id="001203012345",
-                        password=PASSWORD,
-                        password_confirm=PASSWORD,
-                    ),
-                )
-                applicant = await dossiers.applicant_for_account(session, account)
-                target = await catalog.filing_target(session, CERTIFICATION)
-                draft = await dossiers.start_draft(session, applicant, CERTIFICATION, settings)
-                await dossiers.update_draft(
-                    session,
-                    applicant,
-                    draft.reference,
-                    DraftChanges(
-                        data=FormState.from_pairs(CERTIFICATION_PAIRS).data(target.definition),
-                        agency=agency,
-                        delivery=DeliveryIn(method=Delivery.counter),
-                    ),
-                    settings,
-                )
-                await dossiers.add_file(
-                    session,
-                    storage,
-                    settings,
-                    applicant,
-                    draft.reference,
-                    "original_scan",
-                    "van-bang.pdf",
-                    _once(SCAN),
-                )
-                filed = await dossiers.submit(session, applicant, draft.reference, settings)
-                assert filed.code is not None
-                return filed.code
+                return await work(session, storage)
         finally:
             await storage.aclose()
             await database.dispose()
 
-    return Filed(code=in_thread(make), citizen_email=email)
+    return in_thread(run)
+
+
+def file_dossier(
+    settings: Settings,
+    agency: str,
+    procedure: str,
+    answers: list[tuple[str, str]] | dict[str, Any],
+    files: list[tuple[str, str, bytes]],
+    delivery: Delivery = Delivery.counter,
+) -> Filed:
+    """A citizen signed up who has filed a dossier of the procedure at the agency online:
+    ``answers`` as the draft's pages post them (name/value pairs) or as the form's data,
+    ``files`` as (slot, file name, content)."""
+    email = f"cong-dan-{_run_id()}@example.vn"
+
+    async def make(session: AsyncSession, storage: FileStorage) -> str:
+        account = await accounts.sign_up_citizen(
+            session,
+            CitizenSignUp(
+                full_name="Phạm Minh Đức",
+                email=email,
+                phone="0912345678",
+                citizen_id="001203012345",
+                password=PASSWORD,
+                password_confirm=PASSWORD,
+            ),
+        )
+        applicant = await dossiers.applicant_for_account(session, account)
+        if isinstance(answers, list):
+            target = await catalog.filing_target(session, procedure)
+            answers_data = FormState.from_pairs(answers).data(target.definition)
+        else:
+            answers_data = answers
+        draft = await dossiers.start_draft(session, applicant, procedure, settings)
+        await dossiers.update_draft(
+            session,
+            applicant,
+            draft.reference,
+            DraftChanges(data=answers_data, agency=agency, delivery=DeliveryIn(method=delivery)),
+            settings,
+        )
+        for slot, name, content in files:
+            await dossiers.add_file(
+                session, storage, settings, applicant, draft.reference, slot, name, _once(content)
+            )
+        filed = await dossiers.submit(session, applicant, draft.reference, settings)
+        assert filed.code is not None
+        return filed.code
+
+    return Filed(code=committed(settings, make), citizen_email=email)
+
+
+def file_certification(settings: Settings, agency: str) -> Filed:
+    """A citizen's certified copy request filed at the agency, its scan attached."""
+    return file_dossier(
+        settings,
+        agency,
+        CERTIFICATION,
+        CERTIFICATION_PAIRS,
+        [("original_scan", "van-bang.pdf", SCAN)],
+    )
 
 
 def sign_in(page: Page, live_server: str, email: str) -> None:
