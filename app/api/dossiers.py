@@ -44,9 +44,9 @@ from app.errors import InvalidInput, Problem
 from app.forms.identifiers import is_email, normalize_phone
 from app.idempotency import service as idempotency
 from app.idempotency.schemas import StoredResponse
-from app.kit.downloads import attachment_headers, closing
 from app.kit.multipart import MultipartReader
 from app.kit.text import contains_nul
+from app.responses import streamed
 
 router = APIRouter()
 
@@ -687,11 +687,7 @@ async def download_file(
     if not any(f.id == file_id for f in dossier.files):
         raise FileNotFound()
     file, stream = await service.open_file(session, request.app.state.storage, applicant, file_id)
-    return StreamingResponse(
-        closing(stream),
-        media_type=file.content_type,
-        headers=attachment_headers(file.name, file.size),
-    )
+    return streamed(stream, file.content_type, file.name, file.size)
 
 
 @router.delete(

@@ -22,7 +22,6 @@ from app.config import Settings
 from app.documents import service as documents
 from app.dossiers import service as dossiers
 from app.idempotency.schemas import StoredResponse
-from app.kit.downloads import attachment_headers, closing
 from app.processing import reports, service
 from app.processing.rules import Action
 from app.processing.schemas import (
@@ -34,6 +33,7 @@ from app.processing.schemas import (
     QueuePage,
     WorkOut,
 )
+from app.responses import exported, streamed
 
 router = APIRouter()
 
@@ -177,11 +177,7 @@ async def download_document(
             raise service.document_not_found()
         issued, stream = await documents.open_document(session, storage, document)
         form, size = issued.form, issued.size
-    return StreamingResponse(
-        closing(stream),
-        media_type="application/pdf",
-        headers=attachment_headers(f"{code}-{form}.pdf", size),
-    )
+    return streamed(stream, "application/pdf", f"{code}-{form}.pdf", size)
 
 
 EXPORTED: dict[int | str, dict[str, Any]] = {
@@ -195,12 +191,6 @@ EXPORTED: dict[int | str, dict[str, Any]] = {
     }
 }
 Format = Annotated[reports.ExportFormat, Query(alias="format", description="The file's format")]
-
-
-def _exported(export: reports.Export) -> Response:
-    return Response(
-        export.content, media_type=export.media_type, headers=attachment_headers(export.filename)
-    )
 
 
 @router.get(
@@ -222,7 +212,7 @@ async def get_routing_slip(
     times, giver, receiver and outcome (the read is audited)."""
     settings: Settings = request.app.state.settings
     actor = _actor(request, principal)
-    return _exported(await reports.routing_slip_file(session, settings, actor, code, format_))
+    return exported(await reports.routing_slip_file(session, settings, actor, code, format_))
 
 
 @router.get(
@@ -260,4 +250,4 @@ async def get_register(
     month = reports.this_month(settings)
     days = reports.period(first or month.first, last or month.last)
     actor = _actor(request, principal)
-    return _exported(await reports.register_file(session, settings, actor, days, format_))
+    return exported(await reports.register_file(session, settings, actor, days, format_))

@@ -26,7 +26,6 @@ from app.config import Settings
 from app.dossiers.schemas import status_out
 from app.errors import ChangedMeanwhile, Conflict, InvalidInput, Problem
 from app.forms.values import parse_date
-from app.kit.downloads import attachment_headers, closing
 from app.models.accounts import OfficialRole
 from app.models.dossiers import Delivery, Status
 from app.processing import contents, reports, service
@@ -41,7 +40,7 @@ from app.processing.schemas import (
     QueueFilter,
     WorkOut,
 )
-from app.storage import ObjectStream
+from app.responses import exported, streamed
 from app.web.draftforms import DeliveryView
 from app.web.formview import build_answers
 from app.web.routes.deps import (
@@ -144,18 +143,6 @@ def _day(text: str, name: str, problems: list[Problem]) -> date | None:
         )
         return None
     return day
-
-
-def _attachment(stream: ObjectStream, media_type: str, name: str, size: int) -> StreamingResponse:
-    return StreamingResponse(
-        closing(stream), media_type=media_type, headers=attachment_headers(name, size)
-    )
-
-
-def _exported(export: reports.Export) -> Response:
-    return Response(
-        export.content, media_type=export.media_type, headers=attachment_headers(export.filename)
-    )
 
 
 # ----------------------------------------------------------------------------- the queues
@@ -524,7 +511,7 @@ async def document(
     """A document issued on the dossier (a form or the signed result), as PDF."""
     work = await service.work_on(session, _actor(request, official), code)
     found, stream = await contents.open_document(session, storage, work, reference)
-    return _attachment(stream, "application/pdf", f"{work.code}-{found.form}.pdf", found.size)
+    return streamed(stream, "application/pdf", f"{work.code}-{found.form}.pdf", found.size)
 
 
 @router.get(f"{WORK_URL}/ho-so/{{code}}/tep/{{file_id}}")
@@ -539,7 +526,7 @@ async def applicant_file(
     """A file the applicant attached to the dossier."""
     work = await service.work_on(session, _actor(request, official), code)
     file, stream = await contents.open_file(session, storage, work, file_id)
-    return _attachment(stream, file.content_type, file.name, file.size)
+    return streamed(stream, file.content_type, file.name, file.size)
 
 
 @router.get(f"{WORK_URL}/ho-so/{{code}}/phieu-kiem-soat.{{fmt}}")
@@ -553,7 +540,7 @@ async def routing_slip(
 ) -> Response:
     """The routing slip (form 06) of the dossier, as PDF, CSV or XLSX."""
     actor = _actor(request, official)
-    return _exported(await reports.routing_slip_file(session, settings, actor, code, fmt))
+    return exported(await reports.routing_slip_file(session, settings, actor, code, fmt))
 
 
 # ----------------------------------------------------------------------------- the register
@@ -648,4 +635,4 @@ async def register_file(
     """The whole register of the period as CSV, XLSX or PDF (up to the rows each holds)."""
     days = _period(first, last, settings)
     actor = _actor(request, official)
-    return _exported(await reports.register_file(session, settings, actor, days, fmt))
+    return exported(await reports.register_file(session, settings, actor, days, fmt))
