@@ -21,6 +21,7 @@ from app.api.idempotent import (
     IDEMPOTENCY_RESPONSES,
     REPLAYED_HEADER,
     IdempotencyKey,
+    key_lifetime,
     once,
     respond,
     route_of,
@@ -655,7 +656,7 @@ async def add_file(
         return respond(outcome, replayed=True)
     if key is not None and added is not None:
         earlier = await idempotency.record(
-            session, applicant.client, route, key, fingerprint, outcome
+            session, applicant.client, route, key, fingerprint, outcome, key_lifetime(request)
         )
         if earlier is not None:
             # Another request with this key was first: its file stays, this copy goes.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.idempotency import service as idempotency
 from app.idempotency.schemas import StoredResponse
 
@@ -23,8 +25,9 @@ IdempotencyKey = Annotated[
             "A unique key of this operation (such as a UUID), at most 255 printable ASCII"
             " characters. Retrying with the same key and the same request gives the first"
             f" response again, with `{REPLAYED}: true`, instead of acting twice; the same key"
-            " with another request is refused (422). Keys are kept 24 hours, per API client"
-            " and per endpoint."
+            " with another request is refused (422), and while the first request still runs"
+            " the retry is answered 409 with Retry-After. Keys are kept per API client and"
+            " per endpoint for the hours the portal is configured with (24 by default)."
         ),
         json_schema_extra={"maxLength": idempotency.MAX_KEY_LENGTH},
     ),
@@ -52,6 +55,12 @@ def route_of(request: Request) -> str:
     route = request.scope.get("route")
     path = getattr(route, "path", None) or request.url.path
     return f"{request.method} {path}"[:MAX_ROUTE_LENGTH]
+
+
+def key_lifetime(request: Request) -> timedelta:
+    """How long the portal keeps idempotency keys (``idempotency_hours``)."""
+    settings: Settings = request.app.state.settings
+    return timedelta(hours=settings.idempotency_hours)
 
 
 def respond(stored: StoredResponse, *, replayed: bool = False) -> Response:
@@ -82,7 +91,9 @@ async def once(
     fingerprint = idempotency.request_fingerprint(
         request.method, request.url.path, await request.body()
     )
-    claimed = await idempotency.claim(session, client, route_of(request), key, fingerprint)
+    claimed = await idempotency.claim(
+        session, client, route_of(request), key, fingerprint, key_lifetime(request)
+    )
     if isinstance(claimed, StoredResponse):
         return respond(claimed, replayed=True)
     response = await work()

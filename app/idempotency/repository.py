@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.idempotency import IdempotencyRecord
@@ -42,6 +42,20 @@ async def delete_expired_key(
         # No evaluation against loaded rows: SQLite gives their times back without a zone.
         .execution_options(synchronize_session=False)
     )
+
+
+async def try_lock_key(session: AsyncSession, client: str, route: str, key: str) -> bool:
+    """Take the transaction's lock on the key without waiting: False when another running
+    transaction holds it. Only PostgreSQL has such locks; SQLite has one writer at a time, so
+    there the key is always free."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    # The unit separator keeps ("ab", "c") and ("a", "bc") apart; 64-bit hash, few collisions.
+    name = func.concat_ws("\x1f", client, route, key)
+    taken = await session.scalar(
+        select(func.pg_try_advisory_xact_lock(func.hashtextextended(name, 0)))
+    )
+    return bool(taken)
 
 
 async def add(session: AsyncSession, record: IdempotencyRecord) -> None:

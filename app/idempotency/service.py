@@ -7,8 +7,10 @@ failed (and rolled back) leaves no record, and may be retried with the same key.
 Two ways of using it:
 
 - ``claim`` before the work, ``complete`` after it (JSON requests, whose fingerprint is known
-  at once). A concurrent request with the same key waits on PostgreSQL until the first one
-  commits, then replays its response; it never does the work a second time.
+  at once). A concurrent request with the same key is refused at once while the first one
+  runs (IdempotencyKeyInUse, 409 with Retry-After: on PostgreSQL the key's advisory lock is
+  held by the first transaction), and replays its response once it has committed; it never
+  does the work a second time.
 - ``find`` before reading the body and ``record`` after the work, when the fingerprint is
   known only once the body has been read (file uploads): a replay is found up front; a
   concurrent first use is found by ``record``, and the caller undoes its own work.
@@ -36,7 +38,6 @@ from app.idempotency.schemas import Claim, Recorded, StoredResponse
 from app.kit.clock import utcnow
 from app.models.idempotency import IdempotencyRecord
 
-TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 # The status of a record whose request is still running: only its own transaction sees it.
 RUNNING = 0
@@ -108,15 +109,24 @@ def replay(recorded: Recorded, fingerprint: str) -> StoredResponse:
 
 
 async def claim(
-    session: AsyncSession, client: str, route: str, key: str, fingerprint: str
+    session: AsyncSession,
+    client: str,
+    route: str,
+    key: str,
+    fingerprint: str,
+    lifetime: timedelta,
 ) -> Claim | StoredResponse:
-    """Take the key for the running request (a Claim), or give the response to replay.
+    """Take the key for the running request (a Claim, kept for ``lifetime``), or give the
+    response to replay.
 
-    The record is inserted inside a savepoint. If another request took the key meanwhile, the
-    insert fails (on PostgreSQL it first waits for that request's transaction to end), and the
-    record it committed is read and replayed; IdempotencyKeyInUse if it is still not visible.
-    Expired records of the key are replaced.
+    IdempotencyKeyInUse without waiting while another transaction holds the key (PostgreSQL's
+    advisory lock on it, taken here for the rest of the transaction). The record is inserted
+    inside a savepoint; should another request have taken the key meanwhile all the same, the
+    insert fails and the record it committed is replayed (IdempotencyKeyInUse if it is still
+    not visible). Expired records of the key are replaced.
     """
+    if not await repository.try_lock_key(session, client, route, key):
+        raise IdempotencyKeyInUse()
     now = utcnow()
     # A write before the savepoint, on purpose: SQLite (pysqlite) begins its transaction at the
     # first write, and a SAVEPOINT opened outside a transaction would commit when released.
@@ -133,7 +143,7 @@ async def claim(
         response_body={},
         response_headers={},
         created_at=now,
-        expires_at=now + TTL,
+        expires_at=now + lifetime,
     )
     try:
         async with session.begin_nested():
@@ -162,11 +172,12 @@ async def record(
     key: str,
     fingerprint: str,
     response: StoredResponse,
+    lifetime: timedelta,
 ) -> StoredResponse | None:
     """Keep the response of work already done: None when kept; the earlier response when
     another request used the key first (the caller must then undo its own work and answer
     with it). IdempotencyKeyReused or IdempotencyKeyInUse as for ``claim``."""
-    claimed = await claim(session, client, route, key, fingerprint)
+    claimed = await claim(session, client, route, key, fingerprint, lifetime)
     if isinstance(claimed, StoredResponse):
         return claimed
     await complete(session, claimed, response)
@@ -174,7 +185,7 @@ async def record(
 
 
 async def purge_expired(session: AsyncSession) -> int:
-    """Delete the records older than their 24 hours (for the worker's housekeeping)."""
+    """Delete the records past their lifetime (for the worker's housekeeping)."""
     deleted = await repository.delete_expired(session, utcnow())
     await session.flush()
     return deleted

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
@@ -40,6 +40,7 @@ from tests.api.dossier_helpers import (
 )
 
 DOSSIERS = "/api/v1/dossiers"
+DAY = timedelta(hours=24)
 # A procedure of the demo catalog, committed once for the session (for live-server tests).
 DEMO_PROCEDURE = "1.001193"
 
@@ -264,6 +265,56 @@ async def test_expired_keys_are_forgotten(
     assert await db_session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
 
 
+async def test_keys_live_as_long_as_the_settings_say(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    key: str,
+    db_session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = app.state.settings
+    monkeypatch.setattr(app.state, "settings", settings.model_copy(update={"idempotency_hours": 3}))
+    created = await client.post(
+        DOSSIERS, json={"procedure": API_PROCEDURE}, headers=_keyed(key, "ba-gio")
+    )
+    assert created.status_code == 201, created.text
+    record = (
+        await db_session.execute(
+            select(IdempotencyRecord.created_at, IdempotencyRecord.expires_at).where(
+                IdempotencyRecord.key == "ba-gio"
+            )
+        )
+    ).one()
+    assert record.expires_at - record.created_at == timedelta(hours=3)
+
+
+async def test_a_retry_while_the_first_runs_is_refused_without_waiting(
+    database: Database,
+) -> None:
+    """PostgreSQL: the second request does not wait on the first's uncommitted record (it
+    would hold a connection, and then replay late); it is told to retry (409, Retry-After),
+    and replays once the first has committed. SQLite has one writer: it cannot happen."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL runs two writers at once")
+    client = f"test:{uuid.uuid4().hex[:12]}"
+    fingerprint = idempotency.request_fingerprint("POST", "/x", b"{}")
+    stored = StoredResponse(201, {"ok": True})
+    async with database.unit_of_work() as first:
+        claimed = await idempotency.claim(first, client, "POST /x", "k", fingerprint, DAY)
+        assert isinstance(claimed, Claim)
+        await idempotency.complete(first, claimed, stored)
+        async with database.unit_of_work() as second:
+            # Waiting for the first would fail the test instead of hanging it.
+            await second.execute(text("SET LOCAL lock_timeout = '2s'"))
+            with pytest.raises(IdempotencyKeyInUse) as refused:
+                await idempotency.claim(second, client, "POST /x", "k", fingerprint, DAY)
+            assert refused.value.status == 409 and refused.value.headers["Retry-After"] == "1"
+    async with database.unit_of_work() as later:
+        again = await idempotency.claim(later, client, "POST /x", "k", fingerprint, DAY)
+        assert again == stored
+        await later.execute(delete(IdempotencyRecord).where(IdempotencyRecord.client == client))
+
+
 async def test_a_key_taken_meanwhile_is_replayed_or_refused(
     db_session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -271,7 +322,7 @@ async def test_a_key_taken_meanwhile_is_replayed_or_refused(
     answers 409 while that is not visible yet."""
     client = f"test:{uuid.uuid4().hex[:12]}"
     fingerprint = idempotency.request_fingerprint("POST", "/x", b"{}")
-    claimed = await idempotency.claim(db_session, client, "POST /x", "k", fingerprint)
+    claimed = await idempotency.claim(db_session, client, "POST /x", "k", fingerprint, DAY)
     assert isinstance(claimed, Claim)
     stored = StoredResponse(201, {"ok": True}, {"Location": "/x/1"})
     await idempotency.complete(db_session, claimed, stored)
@@ -285,7 +336,7 @@ async def test_a_key_taken_meanwhile_is_replayed_or_refused(
         return None if calls == 1 else await real_live(*args)
 
     monkeypatch.setattr(idempotency_repository, "live", read_before_the_other_committed)
-    again = await idempotency.claim(db_session, client, "POST /x", "k", fingerprint)
+    again = await idempotency.claim(db_session, client, "POST /x", "k", fingerprint, DAY)
     assert again == stored and calls == 2
 
     async def never_visible(*args: Any) -> IdempotencyRecord | None:
@@ -293,7 +344,7 @@ async def test_a_key_taken_meanwhile_is_replayed_or_refused(
 
     monkeypatch.setattr(idempotency_repository, "live", never_visible)
     with pytest.raises(IdempotencyKeyInUse):
-        await idempotency.claim(db_session, client, "POST /x", "k", fingerprint)
+        await idempotency.claim(db_session, client, "POST /x", "k", fingerprint, DAY)
     # The session is still usable: the failed insert was rolled back to its savepoint.
     records = select(func.count()).where(IdempotencyRecord.client == client)
     assert await db_session.scalar(records) == 1
