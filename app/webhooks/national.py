@@ -1,0 +1,225 @@
+"""Synchronisation with the national public-services portal (Cổng Dịch vụ công quốc gia): each
+change of a dossier is sent as a ``DongBoHoSoMC`` record of the dossier in its current state.
+
+The record follows the data the portal asks of the provinces' one-stop systems (Circular
+04/2025/TT-VPCP) with the field names of the portal's integration service ``DongBoHoSoMC``, as
+public integrations send them (OpenCPS ``DVCQGIntegrationActionImpl``; TD.DichVuCongApi
+``SyncDataToDVCQG``): a body ``{"service": "DongBoHoSoMC", "isUpdating": …, "data": [record]}``,
+codes and flags as strings, times as ``yyyyMMddHHmmss`` in Vietnam's time, an empty string for
+a time that has not come. The routing slip goes with the record as ``QuaTrinhXuLy``, one entry
+per step in the fields of the portal's progress records (``CapNhatTienDoHoSoMC``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog import service as catalog
+from app.catalog.schemas import FilingTarget
+from app.config import Settings
+from app.errors import NotFound
+from app.forms import FileField
+from app.kit.clock import aware
+from app.models.dossiers import Delivery, Dossier, Status
+from app.models.processing import DossierDocument, DossierStep, SupplementRequest
+from app.models.webhooks import WebhookEvent
+from app.webhooks import national_repository as repository
+
+SERVICE = "DongBoHoSoMC"
+# The portal reads every time in Vietnam's zone, whatever zone this portal runs in.
+PORTAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+PORTAL_TIME = "%Y%m%d%H%M%S"
+CONTENT_TYPE = "application/json; charset=utf-8"
+# HinhThuc: how the result reaches the applicant, 1 by public post, 0 otherwise.
+BY_POST, NOT_BY_POST = "1", "0"
+# The status a dossier took when a step ended with this result; the open step carries the
+# dossier's present status, and a hand-over inside processing leaves it in processing.
+STEP_STATUS = {
+    "received": Status.received,
+    "refused": Status.not_accepted,
+    "withdrawn": Status.withdrawn,
+    "stopped": Status.stopped,
+    "returned": Status.returned,
+}
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def portal_time(moment: datetime | None) -> str:
+    """``yyyyMMddHHmmss`` in Vietnam's time; empty when the moment has not come."""
+    return aware(moment).astimezone(PORTAL_ZONE).strftime(PORTAL_TIME) if moment else ""
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def file_url(settings: Settings, code: str, reference: str) -> str:
+    """Where a file of the dossier is downloaded (the dossiers API)."""
+    return f"{settings.base_url.rstrip('/')}/api/v1/dossiers/{code}/files/{reference}"
+
+
+def document_url(settings: Settings, code: str, reference: str) -> str:
+    """Where a document issued on the dossier is downloaded (the processing API)."""
+    return f"{settings.base_url.rstrip('/')}/api/v1/dossiers/{code}/documents/{reference}"
+
+
+def _document_codes(target: FilingTarget) -> dict[str, str]:
+    """The required document (thành phần hồ sơ) of each file field, by its path pattern."""
+    return {
+        path: field.document
+        for path, field in target.definition.walk()
+        if isinstance(field, FileField) and field.document
+    }
+
+
+def _fees(dossier: Dossier) -> list[dict[str, str]]:
+    # The procedure's fees as the catalog states them: a name and an amount in VND.
+    return [
+        {"TenPhiLePhi": str(fee["name"]), "Gia": str(fee["amount"])}
+        for fee in dossier.procedure.fees
+    ]
+
+
+def _supplement(request: SupplementRequest) -> dict[str, str]:
+    asked = [f"{item.get('path') or item.get('slot')}: {item['reason']}" for item in request.items]
+    return {
+        "HoSoBoSungId": str(request.id),
+        "NguoiYeuCauBoSung": request.requested_by,
+        "NoiDungBoSung": "\n".join([request.note, *asked] if request.note else asked),
+        "NgayBoSung": portal_time(request.requested_at),
+        "NgayTiepNhanBoSung": portal_time(request.resubmitted_at),
+        "TrangThaiBoSung": _flag(request.resubmitted_at is not None),
+        "NgayHenTraTruoc": portal_time(request.due_before),
+        "NgayHenTraMoi": portal_time(request.due_after),
+    }
+
+
+async def _steps(
+    session: AsyncSession, dossier: Dossier, steps: list[DossierStep], names: list[str]
+) -> list[dict[str, str]]:
+    agencies = await repository.agency_names(session, [s.agency_id for s in steps])
+    units = await repository.unit_names(session, [s.unit_id for s in steps if s.unit_id])
+    people = await repository.official_titles(
+        session, [s.assignee_id for s in steps if s.assignee_id]
+    )
+    assert dossier.status is not None
+    records = []
+    for step in steps:
+        name, title = people.get(step.assignee_id, ("", "")) if step.assignee_id else ("", "")
+        status = (
+            STEP_STATUS.get(step.result or "", Status.processing)
+            if step.id != dossier.step_id and step.finished_at is not None
+            else Status(dossier.status)
+        )
+        content = names[step.position] if step.position < len(names) else step.code
+        records.append(
+            {
+                "MaHoSo": dossier.code or "",
+                "NguoiXuLy": step.received_by or name,
+                "ChucDanh": title,
+                "ThoiDiemXuLy": portal_time(
+                    step.finished_at or step.received_at or step.handed_over_at
+                ),
+                "PhongBanXuLy": units[step.unit_id] if step.unit_id else agencies[step.agency_id],
+                "NoiDungXuLy": f"{content}: {step.note}" if step.note else content,
+                "TrangThai": str(status.value),
+                "NgayBatDau": portal_time(step.handed_over_at),
+                "NgayKetThucTheoQuyDinh": portal_time(step.due_at),
+            }
+        )
+    return records
+
+
+def _results(
+    settings: Settings, dossier: Dossier, documents: list[DossierDocument]
+) -> list[dict[str, str]]:
+    code = dossier.code or ""
+    return [
+        {
+            "TenGiayTo": dossier.procedure.result or dossier.procedure.name,
+            "GiayToId": document.reference,
+            "DuongDanTepTinKetQua": document_url(settings, code, document.reference),
+        }
+        for document in documents
+    ]
+
+
+async def record_of(session: AsyncSession, code: str, settings: Settings) -> dict[str, Any]:
+    """The dossier's ``DongBoHoSoMC`` record in its present state; NotFound for no dossier."""
+    dossier = await repository.dossier_by_code(session, code)
+    if dossier is None or dossier.status is None:
+        raise NotFound("Không tìm thấy hồ sơ.", message_en="No such dossier.")
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    documents = _document_codes(target)
+    steps = await repository.steps_of(session, dossier.id)
+    status = Status(dossier.status)
+    method = dossier.return_method or dossier.delivery
+    return {
+        "MaHoSo": code,
+        "MaTTHC": dossier.procedure.code,
+        "TenTTHC": dossier.procedure.name,
+        "MaLinhVuc": dossier.procedure.field.code,
+        "TenLinhVuc": dossier.procedure.field.name,
+        "KenhThucHien": str(dossier.channel),
+        "ChuHoSo": dossier.applicant_name,
+        "LoaiDoiTuong": str(dossier.applicant_type),
+        "SoGiayToChuHoSo": dossier.applicant_id_number,
+        "Email": dossier.applicant_email,
+        "SoDienThoai": dossier.applicant_phone,
+        "TrichYeuHoSo": dossier.procedure.name,
+        "DonViXuLy": dossier.agency.name if dossier.agency else "",
+        "NgayNopHoSo": portal_time(dossier.submitted_at),
+        "NgayTiepNhan": portal_time(dossier.received_at),
+        "NgayHenTra": portal_time(dossier.due_at),
+        "NgayKetThucXuLy": portal_time(dossier.finished_at),
+        "NgayTra": portal_time(dossier.returned_at),
+        "NgayTuChoi": portal_time(dossier.finished_at if status == Status.not_accepted else None),
+        "TrangThaiHoSo": str(status.value),
+        "HinhThuc": BY_POST if method == Delivery.post else NOT_BY_POST,
+        # Fees are not yet paid through the portal.
+        "DuocThanhToanTrucTuyen": _flag(False),
+        "DanhSachLePhi": _fees(dossier),
+        "TaiLieuNop": [
+            {
+                "TepDinhKemId": file.reference,
+                "TenTepDinhKem": file.display_name,
+                "MaThanhPhanHoSo": documents.get(_INDEX.sub("[]", file.slot), ""),
+                "DuongDanTaiTepTin": file_url(settings, code, file.reference),
+            }
+            for file in dossier.files
+        ],
+        "DanhSachGiayToKetQua": _results(
+            settings, dossier, await repository.results_of(session, dossier.id)
+        ),
+        "DanhSachHoSoBoSung": [
+            _supplement(r) for r in await repository.supplements_of(session, dossier.id)
+        ],
+        "QuaTrinhXuLy": await _steps(
+            session, dossier, steps, [step.name for step in target.workflow.steps]
+        ),
+    }
+
+
+async def record_body(
+    session: AsyncSession, event: WebhookEvent, settings: Settings
+) -> tuple[bytes, dict[str, str]]:
+    """The HTTP body (UTF-8 JSON) sent to the national portal for an event of a dossier, and
+    the headers it needs besides (its bearer token, when set)."""
+    if event.dossier_code is None:
+        raise NotFound("Sự kiện không thuộc hồ sơ nào.", message_en="The event has no dossier.")
+    body = {
+        "service": SERVICE,
+        # The portal creates the dossier's record on the first event and updates it after.
+        "isUpdating": await repository.told_before(session, event.dossier_code, event.id),
+        "data": [await record_of(session, event.dossier_code, settings)],
+    }
+    headers = {"Content-Type": CONTENT_TYPE}
+    if settings.national_portal_token:
+        headers["Authorization"] = f"Bearer {settings.national_portal_token}"
+    return json.dumps(body, ensure_ascii=False).encode("utf-8"), headers
