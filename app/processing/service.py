@@ -321,6 +321,7 @@ async def open_dossier(session: AsyncSession, dossier: Dossier, workflow: Workfl
     if workflow.auto_receive:
         await outbox.enqueue(session, AUTO_RECEIVE, {"dossier_id": dossier.id})
     await session.flush()
+    await publish(session, dossier, EventKind.submitted, dossier.submitted_at, {})
 
 
 # --- The actions ---------------------------------------------------------------------------
@@ -338,7 +339,7 @@ async def publish(
     session: AsyncSession, dossier: Dossier, kind: EventKind, at: datetime, data: dict[str, Any]
 ) -> None:
     """The event for callbacks, written in the caller's transaction."""
-    await webhooks.publish(session, dossier, f"dossier.{kind.value}", at, data)
+    await webhooks.publish(session, dossier, kind, at, data)
 
 
 async def _event(

@@ -18,6 +18,7 @@ from app.models.accounts import Account
 from app.models.catalog import Agency
 from app.models.dossiers import Delivery, Dossier, DossierCodeCounter
 from app.models.outbox import OutboxMessage
+from app.models.webhooks import WebhookEvent
 from app.outbox.mail import KIND as EMAIL
 from tests.dossiers.conftest import make_citizen
 from tests.fixtures.catalogs import CHILD_AGENCY, PROCEDURE, small_catalog
@@ -58,6 +59,9 @@ async def drafts(
         yield applicant, references
     finally:
         async with database.unit_of_work() as session:
+            # The events for callbacks of the submissions, which name the dossiers by code.
+            codes = select(Dossier.code).where(Dossier.reference.in_(references))
+            await session.execute(delete(WebhookEvent).where(WebhookEvent.dossier_code.in_(codes)))
             await session.execute(delete(Dossier).where(Dossier.reference.in_(references)))
             await session.execute(
                 delete(OutboxMessage).where(

@@ -19,6 +19,7 @@ from app.main import create_app
 from app.models.accounts import Account
 from app.models.dossiers import Delivery, Dossier
 from app.models.outbox import OutboxMessage
+from app.models.webhooks import WebhookEvent
 from tests.dossiers.conftest import make_citizen
 from tests.fixtures.catalogs import PROCEDURE, small_catalog
 
@@ -44,6 +45,9 @@ async def committed_draft(
         )
     yield applicant, draft.reference
     async with database.unit_of_work() as session:
+        # The events for callbacks of the submissions, which name the dossiers by code.
+        codes = select(Dossier.code).where(Dossier.reference == draft.reference)
+        await session.execute(delete(WebhookEvent).where(WebhookEvent.dossier_code.in_(codes)))
         await session.execute(delete(Dossier).where(Dossier.reference == draft.reference))
         await session.execute(delete(Account).where(Account.id == applicant.account_id))
         # The acknowledgement e-mail of the submission, which other tests would otherwise see.

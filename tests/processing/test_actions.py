@@ -100,10 +100,11 @@ async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
         "returned",
     ]
     assert await _events(db_session, code) == [
+        "dossier.submitted",
         "dossier.received",
         "dossier.forwarded",
         "dossier.approved",
-        "dossier.signed",
+        "dossier.step_completed",
         "dossier.result_ready",
         "dossier.returned",
     ]

@@ -149,4 +149,4 @@ async def test_a_withdrawal_ends_the_step_and_the_worker_issues_the_stop_notice(
     kinds = list(
         await db_session.scalars(select(WebhookEvent.type).where(WebhookEvent.dossier_code == code))
     )
-    assert kinds == ["dossier.received", "dossier.withdrawn"]
+    assert kinds == ["dossier.submitted", "dossier.received", "dossier.withdrawn"]
