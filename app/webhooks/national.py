@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,11 +26,14 @@ from app.catalog.schemas import FilingTarget
 from app.config import Settings
 from app.errors import NotFound
 from app.forms import FileField
-from app.kit.clock import aware
+from app.kit.clock import aware, utcnow
+from app.kit.sealing import seal
 from app.models.dossiers import Delivery, Dossier, Status
 from app.models.processing import DossierDocument, DossierStep, SupplementRequest
-from app.models.webhooks import WebhookEvent
+from app.models.webhooks import PayloadFormat, WebhookEvent, WebhookSubscription
 from app.webhooks import national_repository as repository
+from app.webhooks.service import SUBSCRIPTION_MARK
+from app.webhooks.signing import new_secret
 
 SERVICE = "DongBoHoSoMC"
 # The portal reads every time in Vietnam's zone, whatever zone this portal runs in.
@@ -48,6 +52,9 @@ STEP_STATUS = {
     "returned": Status.returned,
 }
 _INDEX = re.compile(r"\[\d+\]")
+DESCRIPTION = "Cổng Dịch vụ công quốc gia (DongBoHoSoMC)"
+UNSET_REASON = "MOTCUA_NATIONAL_PORTAL_URL không được đặt / is unset"
+DUPLICATE_REASON = "Kênh đồng bộ trùng lặp / A duplicate national portal sink"
 
 
 def portal_time(moment: datetime | None) -> str:
@@ -223,3 +230,50 @@ async def record_body(
     if settings.national_portal_token:
         headers["Authorization"] = f"Bearer {settings.national_portal_token}"
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), headers
+
+
+def _set_enabled(
+    subscription: WebhookSubscription, enabled: bool, reason: str, now: datetime
+) -> bool:
+    """Enable or disable the sink; whether it changed."""
+    if subscription.enabled == enabled:
+        return False
+    subscription.enabled = enabled
+    subscription.disabled_at = None if enabled else now
+    subscription.disabled_reason = None if enabled else reason
+    subscription.failing_since = None
+    return True
+
+
+async def sync_subscription(session: AsyncSession, settings: Settings) -> None:
+    """Make the portal's own national-portal subscription match the settings: one enabled
+    subscription to ``national_portal_url`` when it is set (created with a sealed secret),
+    none enabled when it is unset."""
+    now = utcnow()
+    sinks = await repository.national_subscriptions(session)
+    url = settings.national_portal_url.strip()
+    if url and not sinks:
+        await repository.add(
+            session,
+            WebhookSubscription(
+                reference=SUBSCRIPTION_MARK + secrets.token_urlsafe(12),
+                url=url,
+                description=DESCRIPTION,
+                payload_format=PayloadFormat.national_portal.value,
+                secret_sealed=seal(settings.secret_key, new_secret()),
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        return
+    for position, sink in enumerate(sinks):
+        wanted = bool(url) and position == 0
+        changed = _set_enabled(sink, wanted, UNSET_REASON if not url else DUPLICATE_REASON, now)
+        if wanted and sink.url != url:
+            sink.url = url
+            changed = True
+        if changed:
+            sink.row_version += 1
+            sink.updated_at = now
+    await session.flush()

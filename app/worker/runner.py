@@ -30,6 +30,7 @@ from app.outbox import service as outbox
 from app.processing import service as processing
 from app.processing import tasks as processing_tasks
 from app.storage import FileStorage, storage_from_url
+from app.webhooks import national
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +151,15 @@ async def run(
     stop: asyncio.Event | None = None,
     poll_seconds: float = POLL_SECONDS,
 ) -> None:
-    """Drain the outbox until SIGTERM or SIGINT (or ``stop``), polling when it is empty, and
-    run the housekeeping jobs every ten minutes.
+    """Bring the national portal's subscription in line with the settings; then drain the
+    outbox until SIGTERM or SIGINT (or ``stop``), polling when it is empty, and run the
+    housekeeping jobs every ten minutes.
 
     A signal lets the message being delivered finish and settle before the loop ends.
     """
     stop = stop or asyncio.Event()
+    async with unit_of_work() as session:
+        await national.sync_subscription(session, settings)
     storage = storage_from_url(settings.storage_url)
     next_housekeeping = 0.0
     loop = asyncio.get_running_loop()
