@@ -15,6 +15,7 @@ from app.web.routes import (
     places,
     processing,
     supplement,
+    webhooks,
 )
 from app.web.routes.deps import load_official
 
@@ -30,3 +31,4 @@ router.include_router(supplement.router)
 router.include_router(desk.router)
 router.include_router(places.router)
 router.include_router(processing.router)
+router.include_router(webhooks.router)
