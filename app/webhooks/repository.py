@@ -304,10 +304,10 @@ async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         await session.execute(insert(_attempts), list(rows))
 
 
-async def release(session: AsyncSession, token: str) -> None:
-    """Free the deliveries leased to ``token`` for another worker, at once."""
+async def release(session: AsyncSession, token: str, ids: Sequence[int]) -> None:
+    """Free the deliveries still leased to ``token`` for another worker, at once."""
     await session.execute(
         update(_deliveries)
-        .where(_deliveries.c.lease_token == token)
+        .where(_deliveries.c.id.in_(ids), _deliveries.c.lease_token == token)
         .values(leased_until=None, lease_token=None)
     )
