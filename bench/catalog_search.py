@@ -27,6 +27,7 @@ import asyncpg
 import httpx
 from sqlalchemy import make_url
 
+from app.accounts import api_keys
 from app.catalog.importing import export_catalog, import_catalog, load_demo
 from app.db import Database, upgrade
 
@@ -181,7 +182,9 @@ def _generated(count: int, demo: dict[str, Any]) -> dict[str, Any]:
     return {"format": 1, "fields": fields, "procedures": procedures}
 
 
-async def _load(url: str) -> int:
+async def _load(url: str) -> tuple[int, str]:
+    """The number of procedures loaded, and a key that reads the catalog without a limit that
+    the measure would reach."""
     database = Database(url)
     try:
         async with database.unit_of_work() as session:
@@ -189,8 +192,15 @@ async def _load(url: str) -> int:
             demo = await export_catalog(session)
             extra = TARGET_PROCEDURES - len(demo["procedures"])
             await import_catalog(session, _generated(extra, demo))
+            _out, key = await api_keys.create_api_key(
+                session,
+                name="bench",
+                scopes=[api_keys.SCOPE_CATALOG],
+                agency_code=DEMO_AGENCY,
+                rate_limit=api_keys.MAX_RATE_LIMIT,
+            )
         async with database.unit_of_work() as session:
-            return len((await export_catalog(session))["procedures"])
+            return len((await export_catalog(session))["procedures"]), key
     finally:
         await database.dispose()
 
@@ -207,13 +217,17 @@ async def _recreate_postgres(url: str) -> None:
         await connection.close()
 
 
+# A province's agency of the demo catalog, owning the key the measure calls with.
+DEMO_AGENCY = "000.00.41.H39"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _measure(url: str, requests: int) -> list[float]:
+def _measure(url: str, key: str, requests: int) -> list[float]:
     port = _free_port()
     env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_ENVIRONMENT": "development"}
     server = subprocess.Popen(
@@ -224,7 +238,8 @@ def _measure(url: str, requests: int) -> list[float]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, timeout=10) as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=base, timeout=10, headers=headers) as client:
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -272,8 +287,8 @@ def main() -> None:
             targets.append(("PostgreSQL", args.postgres_url))
         for name, url in targets:
             upgrade(url)
-            procedures = asyncio.run(_load(url))
-            _report(name, procedures, _measure(url, args.requests))
+            procedures, key = asyncio.run(_load(url))
+            _report(name, procedures, _measure(url, key, args.requests))
 
 
 if __name__ == "__main__":

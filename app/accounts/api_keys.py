@@ -6,6 +6,9 @@ dossiers the agency handles. The scopes a key may hold follow from its owner.
 A key is ``mck_`` followed by 43 random URL-safe characters. Only its SHA-256 is stored, next to
 a public prefix (the 8 characters after ``mck_``) that finds the row without the key: a copy of
 the table lets no one call the API. Services flush and never commit.
+
+A key may expire, and is held to a number of requests a minute (its own, or the portal's
+default), counted in the database per key and minute so that every web process counts together.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository
 from app.accounts.errors import (
     AgencyNotFound,
+    ApiKeyExpired,
     ApiKeyInvalid,
     ApiKeyNotFound,
     EnterpriseKeyRequired,
@@ -30,24 +35,45 @@ from app.accounts.errors import (
     InsufficientScope,
     Unauthorized,
 )
-from app.accounts.schemas import ApiKeyOut, ApiPrincipal
+from app.accounts.schemas import ApiKeyOut, ApiPrincipal, RateWindow
 from app.catalog import service as catalog
 from app.errors import ProblemList
 from app.forms.identifiers import normalize_tax_code
 from app.kit.clock import aware, utcnow
-from app.models.accounts import ApiKey
+from app.models.accounts import ApiKey, MemberRole
 
 KEY_MARK = "mck_"
 PREFIX_LENGTH = 8
 KEY_BYTES = 32
 MAX_KEY_NAME_LENGTH = 100
+SCOPE_CATALOG = "catalog:read"
 SCOPE_SUBMIT = "dossiers:submit"
 SCOPE_READ = "dossiers:read"
+# Bound to the key's agency: the dossiers that agency handles.
 SCOPE_PROCESS = "dossiers:process"
+SCOPE_WEBHOOKS = "webhooks:manage"
+SCOPE_STATS = "stats:read"
 # Ordered as they are listed to people.
-ENTERPRISE_SCOPES = (SCOPE_SUBMIT, SCOPE_READ)
-AGENCY_SCOPES = (SCOPE_PROCESS,)
-KNOWN_SCOPES = (*ENTERPRISE_SCOPES, *AGENCY_SCOPES)
+ENTERPRISE_SCOPES = (SCOPE_CATALOG, SCOPE_SUBMIT, SCOPE_READ, SCOPE_WEBHOOKS, SCOPE_STATS)
+AGENCY_SCOPES = (SCOPE_CATALOG, SCOPE_PROCESS, SCOPE_WEBHOOKS, SCOPE_STATS)
+KNOWN_SCOPES = (
+    SCOPE_CATALOG,
+    SCOPE_SUBMIT,
+    SCOPE_READ,
+    SCOPE_PROCESS,
+    SCOPE_WEBHOOKS,
+    SCOPE_STATS,
+)
+# Requests a minute a key may be given; past it a limit is no limit.
+MAX_RATE_LIMIT = 100_000
+# The furthest expiry a new key may be given.
+MAX_LIFETIME = timedelta(days=10 * 366)
+RATE_WINDOW = timedelta(minutes=1)
+# Counts older than this are deleted by the worker; an hour is kept to look into a burst.
+RATE_WINDOW_KEPT = timedelta(hours=1)
+# Only the owner of an enterprise's account creates and revokes its keys: a key acts for the
+# whole enterprise, as the owner who signed it up does; staff members see the list.
+ENTERPRISE_KEY_MANAGERS = frozenset({MemberRole.owner})
 # Writing last_used_at on every request would make each API call a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_DRAWS = 5
@@ -70,7 +96,49 @@ def _out(key: ApiKey) -> ApiKeyOut:
         created_at=aware(key.created_at),
         last_used_at=aware(key.last_used_at) if key.last_used_at else None,
         revoked_at=aware(key.revoked_at) if key.revoked_at else None,
+        expires_at=aware(key.expires_at) if key.expires_at else None,
+        rate_limit=key.rate_limit,
     )
+
+
+def end_of_day(day: date, time_zone: str) -> datetime:
+    """The last second of a day in the portal's time zone, in UTC: what a key that expires
+    "on" a day means to the person who chose the day."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(time_zone)).astimezone(UTC)
+
+
+def after_days(days: int) -> datetime:
+    """The moment ``days`` days from now."""
+    return utcnow() + timedelta(days=days)
+
+
+def manages_enterprise_keys(role: MemberRole) -> bool:
+    """Whether a member of an enterprise with this role creates and revokes its keys."""
+    return role in ENTERPRISE_KEY_MANAGERS
+
+
+def _check_limits(
+    expires_at: datetime | None, rate_limit: int | None, problems: ProblemList
+) -> None:
+    now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        problems.add(
+            "expires_at",
+            "Ngày hết hạn phải ở sau hôm nay",
+            "The expiry date must be after today",
+        )
+    elif expires_at is not None and expires_at - now > MAX_LIFETIME:
+        problems.add(
+            "expires_at",
+            "Ngày hết hạn không được quá 10 năm kể từ hôm nay",
+            "The expiry date must be within 10 years from today",
+        )
+    if rate_limit is not None and not 1 <= rate_limit <= MAX_RATE_LIMIT:
+        problems.add(
+            "rate_limit",
+            f"Giới hạn phải là một số nguyên từ 1 đến {MAX_RATE_LIMIT} yêu cầu mỗi phút",
+            f"The limit must be a whole number from 1 to {MAX_RATE_LIMIT} requests a minute",
+        )
 
 
 @dataclass(frozen=True)
@@ -161,9 +229,12 @@ async def create_api_key(
     scopes: Iterable[str],
     enterprise_tax_code: str | None = None,
     agency_code: str | None = None,
+    expires_at: datetime | None = None,
+    rate_limit: int | None = None,
 ) -> tuple[ApiKeyOut, str]:
     """A new key for an enterprise or for an agency (exactly one), with scopes that owner may
-    hold; the raw key is returned once and never stored."""
+    hold, an optional expiry and an optional limit of requests a minute (the portal's default
+    without one); the raw key is returned once and never stored."""
     problems = ProblemList()
     clean_name = " ".join(name.split())
     if not clean_name:
@@ -176,6 +247,7 @@ async def create_api_key(
         )
     kind = _check_owner(enterprise_tax_code, agency_code, problems)
     granted = _check_scopes(scopes, kind, problems)
+    _check_limits(expires_at, rate_limit, problems)
     if problems:
         raise ApiKeyInvalid(
             "Không tạo được khoá API: vui lòng sửa các lỗi dưới đây.",
@@ -193,6 +265,8 @@ async def create_api_key(
             key_hash=key_hash(raw_key),
             scopes=" ".join(granted),
             created_at=utcnow(),
+            expires_at=expires_at,
+            rate_limit=rate_limit,
         )
         session.add(key)
         try:
@@ -230,9 +304,23 @@ async def list_api_keys(
     return [_out(key) for key in keys]
 
 
-async def revoke_api_key(session: AsyncSession, prefix: str) -> ApiKeyOut:
-    """Refuse the key from now on; revoking it again changes nothing."""
+async def revoke_api_key(
+    session: AsyncSession,
+    prefix: str,
+    *,
+    enterprise_tax_code: str | None = None,
+    agency_code: str | None = None,
+) -> ApiKeyOut:
+    """Refuse the key from now on; revoking it again changes nothing. Given an enterprise or
+    an agency, only a key of that owner is found."""
     key = await repository.api_key_by_prefix(session, prefix.strip().removeprefix(KEY_MARK))
+    if enterprise_tax_code is not None or agency_code is not None:
+        owner = await _owner(session, enterprise_tax_code, agency_code)
+        if key is not None and (key.enterprise_id, key.agency_id) != (
+            owner.enterprise_id,
+            owner.agency_id,
+        ):
+            key = None
     if key is None:
         raise ApiKeyNotFound(prefix.strip())
     if key.revoked_at is None:
@@ -241,9 +329,9 @@ async def revoke_api_key(session: AsyncSession, prefix: str) -> ApiKeyOut:
     return _out(key)
 
 
-async def authenticate(session: AsyncSession, raw_key: str) -> ApiPrincipal:
-    """The enterprise or agency and the key behind a raw key; Unauthorized for any key that is
-    not usable."""
+async def _usable_key(session: AsyncSession, raw_key: str, now: datetime) -> ApiKey:
+    """The key's row, marked used (at most once a minute); Unauthorized for any key that is
+    not usable, ApiKeyExpired for a right key past its expiry."""
     raw_key = raw_key.strip()
     prefix = raw_key[len(KEY_MARK) : len(KEY_MARK) + PREFIX_LENGTH]
     well_formed = raw_key.startswith(KEY_MARK) and len(prefix) == PREFIX_LENGTH
@@ -251,9 +339,14 @@ async def authenticate(session: AsyncSession, raw_key: str) -> ApiPrincipal:
     matches = hmac.compare_digest(key_hash(raw_key), key.key_hash if key else _NO_HASH)
     if key is None or not matches or key.revoked_at is not None:
         raise Unauthorized()
-    now = utcnow()
+    if key.expires_at is not None and aware(key.expires_at) <= now:
+        raise ApiKeyExpired(aware(key.expires_at))
     if key.last_used_at is None or now - aware(key.last_used_at) >= TOUCH_INTERVAL:
         await repository.touch_api_key(session, key.id, now)
+    return key
+
+
+def _principal(key: ApiKey) -> ApiPrincipal:
     return ApiPrincipal(
         enterprise_tax_code=key.enterprise.tax_code if key.enterprise else None,
         enterprise_name=key.enterprise.name if key.enterprise else None,
@@ -263,6 +356,41 @@ async def authenticate(session: AsyncSession, raw_key: str) -> ApiPrincipal:
         key_prefix=key.prefix,
         scopes=key.scopes.split(),
     )
+
+
+async def authenticate(session: AsyncSession, raw_key: str) -> ApiPrincipal:
+    """The enterprise or agency and the key behind a raw key; Unauthorized for any key that is
+    not usable (ApiKeyExpired, a kind of it, for an expired one)."""
+    return _principal(await _usable_key(session, raw_key, utcnow()))
+
+
+def window_start(moment: datetime) -> datetime:
+    """The minute a request falls in."""
+    return moment.replace(second=0, microsecond=0)
+
+
+async def admit_request(
+    session: AsyncSession, raw_key: str, *, default_rate_limit: int
+) -> tuple[ApiPrincipal, RateWindow]:
+    """Authenticate as ``authenticate`` does and count the request in the key's minute.
+
+    Run it in a unit of work of its own, committed before the request's work: a request that
+    fails still counts. The window tells whether the limit is exceeded; refusing is the
+    caller's, after that commit.
+    """
+    now = utcnow()
+    key = await _usable_key(session, raw_key, now)
+    start = window_start(now)
+    used = await repository.count_api_request(session, key.id, start)
+    window = RateWindow(
+        limit=key.rate_limit or default_rate_limit, used=used, resets_at=start + RATE_WINDOW
+    )
+    return _principal(key), window
+
+
+async def purge_rate_windows(session: AsyncSession) -> None:
+    """Delete the request counts of minutes long past (for the worker's housekeeping)."""
+    await repository.delete_rate_windows_before(session, window_start(utcnow()) - RATE_WINDOW_KEPT)
 
 
 def require_scopes(principal: ApiPrincipal, *scopes: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.accounts.schemas import RateWindow
 from app.errors import Conflict, InvalidInput, NotFound, PortalError, Problem
 
 
@@ -184,6 +185,50 @@ class Unauthorized(PortalError):
             message_en="A valid API key is needed in the header Authorization: Bearer <key>.",
         )
         self.headers = {"WWW-Authenticate": 'Bearer realm="motcua"'}
+
+
+class ApiKeyExpired(Unauthorized):
+    """A key whose expiry has passed: said apart from other refusals, since only the holder
+    of the key, which matched, learns it, and the remedy (a new key) differs."""
+
+    code = "api_key_expired"
+
+    def __init__(self, expired_at: datetime) -> None:
+        super().__init__()
+        when = expired_at.strftime("%Y-%m-%d %H:%M UTC")
+        self.expired_at = expired_at
+        self.message = (
+            f"Khoá API này đã hết hạn lúc {when}. Vui lòng dùng một khoá API mới do "
+            "quản trị viên của bạn cấp."
+        )
+        self.message_en = (
+            f"This API key expired at {when}. Use a new API key from your administrator."
+        )
+        # RFC 6750 §3.1: invalid_token covers an expired one.
+        self.headers = {
+            "WWW-Authenticate": 'Bearer realm="motcua", error="invalid_token", '
+            'error_description="The API key expired"'
+        }
+
+
+class RateLimited(PortalError):
+    """More requests with one key in a minute than its limit."""
+
+    status = 429
+    code = "rate_limited"
+    title_vi = "Quá nhiều yêu cầu"
+    title_en = "Too many requests"
+
+    def __init__(self, window: RateWindow, now: datetime) -> None:
+        seconds = window.seconds_left(now)
+        super().__init__(
+            f"Khoá API này đã dùng hết {window.limit} yêu cầu mỗi phút. "
+            f"Vui lòng thử lại sau {seconds} giây.",
+            message_en=f"This API key has used its {window.limit} requests a minute. "
+            f"Try again in {seconds} second{'s' if seconds != 1 else ''}.",
+        )
+        self.window = window
+        self.headers = {"Retry-After": str(seconds), **window.headers(now)}
 
 
 class InsufficientScope(PortalError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -12,6 +13,7 @@ from app.kit.clock import aware
 from app.models.accounts import (
     Account,
     ApiKey,
+    ApiRateWindow,
     Enterprise,
     EnterpriseMember,
     Official,
@@ -162,6 +164,28 @@ async def api_keys_of(
 
 async def touch_api_key(session: AsyncSession, key_id: int, now: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+async def count_api_request(session: AsyncSession, key_id: int, window_start: datetime) -> int:
+    """Add one request to the key's window and give the window's count: one statement, so
+    concurrent requests of several processes each get their own number."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ApiRateWindow)
+        .values(api_key_id=key_id, window_start=window_start, requests=1)
+        .on_conflict_do_update(
+            index_elements=["api_key_id", "window_start"],
+            set_={"requests": ApiRateWindow.requests + 1},
+        )
+        .returning(ApiRateWindow.requests)
+    )
+    count: int = (await session.execute(statement)).scalar_one()
+    return count
+
+
+async def delete_rate_windows_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(ApiRateWindow).where(ApiRateWindow.window_start < before))
 
 
 def _officials() -> Select[Official]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -65,6 +66,43 @@ class ApiKeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    # None: the key does not expire.
+    expires_at: datetime | None = None
+    # Requests a minute; None: the portal's default.
+    rate_limit: int | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    def state(self, now: datetime) -> str:
+        """revoked, expired or active: what the lists show beside each key."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expired(now) else "active"
+
+
+class RateWindow(BaseModel):
+    """A key's requests in the current minute, against its limit."""
+
+    limit: int
+    used: int
+    resets_at: datetime
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit
+
+    def seconds_left(self, now: datetime) -> int:
+        """Whole seconds until the window ends (at least 1), as Retry-After counts them."""
+        return max(1, math.ceil((self.resets_at - now).total_seconds()))
+
+    def headers(self, now: datetime) -> dict[str, str]:
+        """The RateLimit-* fields of the IETF draft (httpapi-ratelimit-headers)."""
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(max(0, self.limit - self.used)),
+            "RateLimit-Reset": str(self.seconds_left(now)),
+        }
 
 
 class ApiPrincipal(BaseModel):

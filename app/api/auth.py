@@ -1,19 +1,22 @@
-"""Authentication of enterprise and agency software: `Authorization: Bearer <API key>`, and
-scopes."""
+"""Authentication of enterprise and agency software: `Authorization: Bearer <API key>`,
+scopes, and each key's requests a minute."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import api_keys
-from app.accounts.errors import Unauthorized
+from app.accounts.errors import RateLimited, Unauthorized
 from app.accounts.schemas import ApiPrincipal
+from app.config import Settings
 from app.db import request_session
+from app.kit.clock import utcnow
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
@@ -30,10 +33,37 @@ bearer = HTTPBearer(
 _WWW_AUTHENTICATE = {
     "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
 }
+_RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {
+        "description": "Requests a minute the key may make",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current minute",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the current minute's count starts again",
+        "schema": {"type": "integer"},
+    },
+}
+# Every operation that takes a key documents these, with its own responses.
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {
-        "description": "Missing, malformed, unknown or revoked API key (application/problem+json)",
+        "description": "Missing, malformed, unknown, revoked or expired API key (code "
+        "api_key_expired for an expired one) (application/problem+json)",
         "headers": _WWW_AUTHENTICATE,
+    },
+    429: {
+        "description": "The key made more requests this minute than its limit (code "
+        "rate_limited) (application/problem+json)",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the key may call again",
+                "schema": {"type": "integer"},
+            },
+            **_RATE_LIMIT_HEADERS,
+        },
     },
 }
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
@@ -45,14 +75,52 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
 }
 
 
+@asynccontextmanager
+async def _apart_from(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A unit of work of its own on the request session's database, committed at once, whatever
+    becomes of the request's. On a connection already in a transaction it is a savepoint."""
+    async with AsyncSession(
+        bind=session.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    ) as own:
+        try:
+            yield own
+            await own.commit()
+        except BaseException:
+            await own.rollback()
+            raise
+
+
+async def admit_key(
+    request: Request, session: AsyncSession, raw_key: str, response: Response
+) -> ApiPrincipal:
+    """The enterprise or agency and the key behind a raw key, with its request counted: 401
+    problem+json for a key that is not usable, 429 past its requests a minute.
+
+    The count is committed before the request's own work starts (a failing request still
+    counts, and SQLite's one writer is free again); the RateLimit-* headers go on ``response``.
+    """
+    settings: Settings = request.app.state.settings
+    async with _apart_from(session) as counting:
+        principal, window = await api_keys.admit_request(
+            counting, raw_key, default_rate_limit=settings.api_rate_limit
+        )
+    now = utcnow()
+    if window.exceeded:
+        raise RateLimited(window, now)
+    response.headers.update(window.headers(now))
+    return principal
+
+
 async def api_principal(
+    request: Request,
+    response: Response,
     session: Session,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiPrincipal:
-    """The enterprise or agency and the key calling; 401 problem+json without a usable key."""
+    """The enterprise or agency and the key calling (see ``admit_key``)."""
     if credentials is None:
         raise Unauthorized()
-    return await api_keys.authenticate(session, credentials.credentials)
+    return await admit_key(request, session, credentials.credentials, response)
 
 
 Principal = Annotated[ApiPrincipal, Depends(api_principal)]

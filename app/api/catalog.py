@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.api_keys import SCOPE_CATALOG
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, requires
 from app.catalog import service
 from app.catalog.schemas import (
     AgencyOut,
@@ -21,7 +23,12 @@ from app.db import request_session
 from app.forms import to_json_schema
 from app.models.catalog import AgencyLevel, OnlineLevel
 
-router = APIRouter(tags=["catalog"])
+# For integrators' software, with a key holding catalog:read; people read the catalog's pages.
+router = APIRouter(
+    tags=["catalog"],
+    dependencies=[Depends(requires(SCOPE_CATALOG))],
+    responses=UNAUTHORIZED | FORBIDDEN,
+)
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -171,15 +171,22 @@ async def test_an_enterprise_key_names_its_enterprise(db_session: AsyncSession) 
             {"agency_code": AGENCY},
             ["dossiers:process", "dossiers:submit"],
             "An agency's API key cannot have the scope dossiers:submit; "
-            "the scopes it can have are: dossiers:process",
+            "the scopes it can have are: "
+            "catalog:read, dossiers:process, webhooks:manage, stats:read",
         ),
         (
             {"enterprise_tax_code": TAX_CODE},
             ["dossiers:process"],
             "An enterprise's API key cannot have the scope dossiers:process; "
-            "the scopes it can have are: dossiers:submit, dossiers:read",
+            "the scopes it can have are: catalog:read, dossiers:submit, dossiers:read, "
+            "webhooks:manage, stats:read",
         ),
-        ({"agency_code": AGENCY}, [], "Choose at least one scope among: dossiers:process"),
+        (
+            {"agency_code": AGENCY},
+            [],
+            "Choose at least one scope among: "
+            "catalog:read, dossiers:process, webhooks:manage, stats:read",
+        ),
     ],
 )
 async def test_a_key_holds_only_its_owners_scopes(

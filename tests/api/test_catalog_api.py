@@ -1,16 +1,49 @@
+"""The catalog API, for integrators' software with a key holding catalog:read."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
 import jsonschema
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import api_keys
 from app.catalog.importing import import_catalog
 from app.kit.text import fold
 from tests.fixtures.catalogs import CHILD_AGENCY, FIELD, PROCEDURE, small_catalog
 
 PROBLEM = "application/problem+json"
+AGENCY = "000.00.41.H39"
+
+
+@pytest.fixture
+async def client(client: httpx.AsyncClient, db_session: AsyncSession) -> httpx.AsyncClient:
+    """The test client, calling with an agency's key that reads the catalog."""
+    _out, raw = await api_keys.create_api_key(
+        db_session, agency_code=AGENCY, name="Catalog reader", scopes=[api_keys.SCOPE_CATALOG]
+    )
+    client.headers["Authorization"] = f"Bearer {raw}"
+    return client
+
+
+async def test_the_catalog_api_needs_a_key_that_reads_it(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    listing = await client.get("/api/v1/procedures")
+    assert listing.status_code == 200
+    assert int(listing.headers["ratelimit-remaining"]) < int(listing.headers["ratelimit-limit"])
+    _out, processing_only = await api_keys.create_api_key(
+        db_session, agency_code=AGENCY, name="Processing", scopes=[api_keys.SCOPE_PROCESS]
+    )
+    for path in ("/api/v1/procedures", f"/api/v1/procedures/{PROCEDURE}", "/api/v1/fields"):
+        anonymous = await client.get(path, headers={"Authorization": ""})
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["content-type"].startswith(PROBLEM)
+        refused = await client.get(path, headers={"Authorization": f"Bearer {processing_only}"})
+        assert refused.status_code == 403, path
+        assert refused.json()["code"] == "insufficient_scope"
 
 
 async def _all_pages(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
