@@ -263,6 +263,20 @@ def apikeys_create(
     ],
     enterprise: EnterpriseOption = None,
     agency: AgencyOption = None,
+    expires_days: Annotated[
+        int | None,
+        typer.Option(
+            "--expires-days", min=1, help="Days until the key expires; never if not given"
+        ),
+    ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--rate-limit",
+            min=1,
+            help="Requests a minute; the portal's MOTCUA_API_RATE_LIMIT if not given",
+        ),
+    ] = None,
 ) -> None:
     """Create an API key for an enterprise or an agency (give one); the key itself is printed
     once, alone on the last line."""
@@ -274,6 +288,8 @@ def apikeys_create(
             scopes=_split(scopes),
             enterprise_tax_code=enterprise,
             agency_code=agency,
+            expires_at=api_keys.after_days(expires_days) if expires_days else None,
+            rate_limit=rate_limit,
         )
 
     key, raw_key = _in_unit_of_work(work)
@@ -282,24 +298,27 @@ def apikeys_create(
     else:
         owner_vi, owner_en = f"cơ quan {key.agency_code}", "agency"
     typer.echo(
-        f"Đã tạo khoá API {key.prefix} ({key.name}, quyền {' '.join(key.scopes)}) cho "
-        f"{owner_vi}; hãy lưu khoá dưới đây, nó sẽ không được hiển thị lại."
+        f"Đã tạo khoá API {key.prefix} ({key.name}, quyền {' '.join(key.scopes)}, "
+        f"hết hạn {_when(key.expires_at)}) cho {owner_vi}; hãy lưu khoá dưới đây, nó sẽ "
+        "không được hiển thị lại."
     )
     typer.echo(
-        f"Created API key {key.prefix} ({key.name}, scopes {' '.join(key.scopes)}) for "
-        f"{owner_en} {key.enterprise_tax_code or key.agency_code}; keep the key below, it will "
-        "not be shown again."
+        f"Created API key {key.prefix} ({key.name}, scopes {' '.join(key.scopes)}, expires "
+        f"{_when(key.expires_at)}) for {owner_en} {key.enterprise_tax_code or key.agency_code}; "
+        "keep the key below, it will not be shown again."
     )
     typer.echo(raw_key)
 
 
 @apikeys_cli.command("list")
 def apikeys_list(enterprise: EnterpriseOption = None, agency: AgencyOption = None) -> None:
-    """List the API keys of an enterprise or of an agency (never the keys themselves)."""
+    """List the API keys of an enterprise or of an agency (never the keys themselves); a limit
+    marked * is the portal's default."""
 
     async def work(session: AsyncSession) -> list[ApiKeyOut]:
         return await api_keys.list_api_keys(session, enterprise, agency_code=agency)
 
+    settings = get_settings()
     keys = _in_unit_of_work(work)
     if not keys:
         typer.echo("Chưa có khoá API nào / there are no API keys")
@@ -307,7 +326,16 @@ def apikeys_list(enterprise: EnterpriseOption = None, agency: AgencyOption = Non
     # Shown with the key's mark, so a prefix that begins with "-" is never read as an option.
     _table(
         [
-            ("PREFIX", "NAME", "SCOPES", "CREATED", "LAST USED", "REVOKED"),
+            (
+                "PREFIX",
+                "NAME",
+                "SCOPES",
+                "CREATED",
+                "LAST USED",
+                "EXPIRES",
+                "REVOKED",
+                "PER MINUTE",
+            ),
             *(
                 (
                     f"{api_keys.KEY_MARK}{key.prefix}",
@@ -315,7 +343,9 @@ def apikeys_list(enterprise: EnterpriseOption = None, agency: AgencyOption = Non
                     ",".join(key.scopes),
                     _when(key.created_at),
                     _when(key.last_used_at),
+                    _when(key.expires_at),
                     _when(key.revoked_at),
+                    str(key.rate_limit) if key.rate_limit else f"{settings.api_rate_limit}*",
                 )
                 for key in keys
             ),

@@ -165,3 +165,59 @@ def test_agency_api_keys(motcua: CliRunner) -> None:
         refused = _run(motcua, "apikeys", "create", "--name", "x", *wrong)
         assert refused.exit_code == 1
         assert "scopes: " in refused.output or "owner: " in refused.output
+
+
+def test_api_keys_with_an_expiry_and_a_rate_limit(motcua: CliRunner) -> None:
+    created = _run(
+        motcua,
+        "apikeys",
+        "create",
+        "--name",
+        "Cổng tích hợp",
+        "--scopes",
+        "catalog:read,stats:read",
+        "--agency",
+        AGENCY,
+        "--expires-days",
+        "30",
+        "--rate-limit",
+        "120",
+    )
+    assert created.exit_code == 0, created.output
+    raw = created.output.strip().splitlines()[-1]
+    expires = (api_keys.after_days(30)).strftime("%Y-%m-%d")
+    assert f"hết hạn {expires}" in created.output and f"expires {expires}" in created.output
+    plain = _run(
+        motcua,
+        "apikeys",
+        "create",
+        "--name",
+        "Thường",
+        "--scopes",
+        "catalog:read",
+        "--agency",
+        AGENCY,
+    )
+    assert plain.exit_code == 0, plain.output
+    listed = _run(motcua, "apikeys", "list", "--agency", AGENCY)
+    assert listed.exit_code == 0, listed.output
+    heading, *rows = listed.output.strip().splitlines()
+    assert "EXPIRES" in heading and "LAST USED" in heading and "PER MINUTE" in heading
+    [limited] = [row for row in rows if raw[:12] in row]
+    assert expires in limited and limited.rstrip().endswith("120")
+    [default] = [row for row in rows if "Thường" in row]
+    assert default.rstrip().endswith(f"{get_settings().api_rate_limit}*")
+    for wrong in (["--expires-days", "0"], ["--rate-limit", "0"]):
+        refused = _run(
+            motcua,
+            "apikeys",
+            "create",
+            "--name",
+            "x",
+            "--scopes",
+            "catalog:read",
+            "--agency",
+            AGENCY,
+            *wrong,
+        )
+        assert refused.exit_code == 2 and "Invalid value" in refused.output
