@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog, dossiers, me, processing, uploads
+from app.api import catalog, dossiers, me, processing, uploads, webhooks
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
@@ -10,5 +10,6 @@ router.include_router(dossiers.router)
 router.include_router(me.router)
 router.include_router(processing.router)
 router.include_router(uploads.router)
+router.include_router(webhooks.router)
 
 __all__ = ["router"]

@@ -1,0 +1,329 @@
+"""Callbacks for enterprises' and agencies' software: subscriptions, their secrets, their
+deliveries. A key with the `webhooks:manage` scope manages its owner's subscriptions only."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.accounts.schemas import ApiPrincipal
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
+from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.config import Settings
+from app.idempotency.schemas import StoredResponse
+from app.models.webhooks import DeliveryState
+from app.webhooks import service
+from app.webhooks.errors import VersionMismatch
+from app.webhooks.schemas import (
+    CreatedSubscription,
+    DeliveryDetail,
+    DeliveryOut,
+    DeliveryPage,
+    EventTypeOut,
+    Owner,
+    ReplayIn,
+    ReplayOut,
+    SecretOut,
+    SubscriptionChanges,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPage,
+)
+
+router = APIRouter(prefix="/webhooks")
+
+TAGS: list[str | Enum] = ["webhooks"]
+SCOPE_WEBHOOKS = "webhooks:manage"
+Manager = Annotated[ApiPrincipal, Depends(requires(SCOPE_WEBHOOKS))]
+SubscriptionId = Annotated[
+    str, Path(max_length=40, pattern=r"^ep_[A-Za-z0-9_-]+$", description="The subscription's id")
+]
+DeliveryId = Annotated[int, Path(ge=1, description="The delivery's id")]
+Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
+Limit = Annotated[int, Query(ge=1, le=service.PAGE_MAX)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The ETag (W/"<version>") the change was decided on: 412 if the'
+        " subscription changed since. Optional.",
+        json_schema_extra={"maxLength": 100},
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        description="The ETag the client holds: 304 without a body while it is current",
+        json_schema_extra={"maxLength": 1000},
+    ),
+]
+_VERSION = re.compile(r'^(?:W/)?"(\d{1,12})"$')
+
+ETAG: dict[str, Any] = {
+    "ETag": {"description": 'W/"<version>" of the subscription', "schema": {"type": "string"}}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such subscription of the caller's (or no such delivery of it)"},
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "A field is wrong (`errors` locates each: unknown event type, URL not"
+        " http(s) or reaching a private address, bad e-mail), or Idempotency-Key used before"
+        " for another request"
+    },
+}
+PRECONDITION: dict[int | str, dict[str, Any]] = {
+    412: {"description": "If-Match does not name the subscription's present version"},
+}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: If-None-Match names the present version"},
+}
+READ = UNAUTHORIZED | FORBIDDEN | NOT_FOUND
+
+
+def _headers(status: int, headers: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {status: {"headers": headers}}
+
+
+WRITE = READ | IDEMPOTENCY_RESPONSES | INVALID
+
+
+async def _owner(session: Session, principal: Manager) -> Owner:
+    return await service.owner_of_key(session, principal)
+
+
+OwnerOf = Annotated[Owner, Depends(_owner)]
+
+
+def _etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def _expected(if_match: str | None) -> int | None:
+    """The version If-Match names (None for none or ``*``); 412 for one we never gave."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _VERSION.fullmatch(if_match.strip())
+    if found is None:
+        raise VersionMismatch()
+    return int(found.group(1))
+
+
+def _tagged(out: SubscriptionOut, status: int = 200) -> StoredResponse:
+    return StoredResponse(status, out.model_dump(mode="json"), {"ETag": _etag(out.version)})
+
+
+@router.get("/event-types", response_model=list[EventTypeOut], tags=TAGS)
+async def list_event_types() -> list[EventTypeOut]:
+    """Every event type a subscription may ask for, with its description (no key needed)."""
+    return service.event_types()
+
+
+@router.post(
+    "",
+    response_model=CreatedSubscription,
+    status_code=201,
+    tags=TAGS,
+    responses=_headers(201, ETAG | REPLAYED_HEADER) | UNAUTHORIZED | FORBIDDEN | WRITE,
+)
+async def create_subscription(
+    request: Request,
+    session: Session,
+    principal: Manager,
+    owner: OwnerOf,
+    body: SubscriptionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Subscribe an endpoint to events; the answer holds its signing secret (`whsec_…`)."""
+    settings: Settings = request.app.state.settings
+
+    async def work() -> StoredResponse:
+        out, secret = await service.create_subscription(session, settings, owner, body)
+        created = CreatedSubscription(**out.model_dump(), secret=secret)
+        return StoredResponse(201, created.model_dump(mode="json"), {"ETag": _etag(out.version)})
+
+    return await once(request, session, principal.key_prefix, idempotency_key, work)
+
+
+@router.get("", response_model=SubscriptionPage, tags=TAGS, responses=UNAUTHORIZED | FORBIDDEN)
+async def list_subscriptions(
+    session: Session, owner: OwnerOf, cursor: Cursor = None, limit: Limit = 20
+) -> SubscriptionPage:
+    """The caller's subscriptions, oldest first, a page at a time (`next_cursor`)."""
+    return await service.list_subscriptions(session, owner, cursor, limit)
+
+
+@router.get(
+    "/{subscription_id}",
+    response_model=SubscriptionOut,
+    tags=TAGS,
+    responses=_headers(200, ETAG) | NOT_MODIFIED | READ,
+)
+async def get_subscription(
+    session: Session,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """One subscription of the caller, with its ETag."""
+    out = await service.get_subscription(session, owner, subscription_id)
+    etag = _etag(out.version)
+    held = {tag.strip() for tag in (if_none_match or "").split(",")}
+    if etag in held or etag.removeprefix("W/") in held or "*" in held:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": etag})
+
+
+@router.patch(
+    "/{subscription_id}",
+    response_model=SubscriptionOut,
+    tags=TAGS,
+    responses=_headers(200, ETAG) | READ | INVALID | PRECONDITION,
+)
+async def update_subscription(
+    request: Request,
+    session: Session,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    body: SubscriptionChanges,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields given; `enabled: true` resumes a disabled endpoint and what waited."""
+    settings: Settings = request.app.state.settings
+    out = await service.update_subscription(
+        session, settings, owner, subscription_id, body, _expected(if_match)
+    )
+    tagged = _tagged(out)
+    return JSONResponse(tagged.body, headers=tagged.headers)
+
+
+@router.delete(
+    "/{subscription_id}",
+    status_code=204,
+    tags=TAGS,
+    responses=READ | PRECONDITION,
+)
+async def delete_subscription(
+    session: Session, owner: OwnerOf, subscription_id: SubscriptionId, if_match: IfMatch = None
+) -> Response:
+    """Delete a subscription; its deliveries still waiting fail."""
+    await service.delete_subscription(session, owner, subscription_id, _expected(if_match))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{subscription_id}/rotate-secret",
+    response_model=SecretOut,
+    tags=TAGS,
+    responses=_headers(200, REPLAYED_HEADER) | WRITE,
+)
+async def rotate_secret(
+    request: Request,
+    session: Session,
+    principal: Manager,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A new signing secret; the previous one keeps signing beside it until
+    `previous_secret_expires_at`."""
+    settings: Settings = request.app.state.settings
+
+    async def work() -> StoredResponse:
+        out = await service.rotate_secret(session, settings, owner, subscription_id)
+        return StoredResponse(200, out.model_dump(mode="json"))
+
+    return await once(request, session, principal.key_prefix, idempotency_key, work)
+
+
+@router.get("/{subscription_id}/secret", response_model=SecretOut, tags=TAGS, responses=READ)
+async def get_secret(
+    request: Request, session: Session, owner: OwnerOf, subscription_id: SubscriptionId
+) -> SecretOut:
+    """The present signing secret of a subscription."""
+    settings: Settings = request.app.state.settings
+    return await service.get_secret(session, settings, owner, subscription_id)
+
+
+@router.get("/{subscription_id}/deliveries", response_model=DeliveryPage, tags=TAGS, responses=READ)
+async def list_deliveries(
+    session: Session,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    state: DeliveryState | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> DeliveryPage:
+    """The deliveries of a subscription, newest first, optionally in one state."""
+    return await service.list_deliveries(
+        session, owner, subscription_id, state.value if state else None, cursor, limit
+    )
+
+
+@router.get(
+    "/{subscription_id}/deliveries/{delivery_id}",
+    response_model=DeliveryDetail,
+    tags=TAGS,
+    responses=READ,
+)
+async def get_delivery(
+    session: Session, owner: OwnerOf, subscription_id: SubscriptionId, delivery_id: DeliveryId
+) -> DeliveryDetail:
+    """One delivery with the event it carries and each attempt (status, time, error)."""
+    return await service.get_delivery(session, owner, subscription_id, delivery_id)
+
+
+@router.post(
+    "/{subscription_id}/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    status_code=202,
+    tags=TAGS,
+    responses=_headers(202, REPLAYED_HEADER) | WRITE,
+)
+async def redeliver(
+    request: Request,
+    session: Session,
+    principal: Manager,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    delivery_id: DeliveryId,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Send a delivery's event again, as a new delivery with the same webhook-id."""
+
+    async def work() -> StoredResponse:
+        out = await service.redeliver(session, owner, subscription_id, delivery_id)
+        return StoredResponse(202, out.model_dump(mode="json"))
+
+    return await once(request, session, principal.key_prefix, idempotency_key, work)
+
+
+@router.post(
+    "/{subscription_id}/replay",
+    response_model=ReplayOut,
+    status_code=202,
+    tags=TAGS,
+    responses=_headers(202, REPLAYED_HEADER) | WRITE,
+)
+async def replay(
+    request: Request,
+    session: Session,
+    principal: Manager,
+    owner: OwnerOf,
+    subscription_id: SubscriptionId,
+    body: ReplayIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Send again every event the subscription wants since `since`, oldest first, at most
+    10,000 at a time (`truncated` then says to replay again from `until`)."""
+
+    async def work() -> StoredResponse:
+        out = await service.replay(session, owner, subscription_id, body.since)
+        return StoredResponse(202, out.model_dump(mode="json"))
+
+    return await once(request, session, principal.key_prefix, idempotency_key, work)
