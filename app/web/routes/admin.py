@@ -6,6 +6,7 @@ agency, gets the 404 page of an address that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -41,6 +42,28 @@ Admin = Annotated[OfficialOut, Depends(require_roles(OfficialRole.admin.value))]
 # Ids are database integers: a larger number is no official's, not a database error.
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SavedId = Annotated[int, Query(alias="da-luu", ge=0, le=2**31 - 1)]
+
+
+def render_form_page(
+    pages: Pages,
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    fields: Sequence[str],
+    values: Mapping[str, Any] | None = None,
+    problems: Sequence[Problem] = (),
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page with a form: the values to show in it, and its problems in the reader's language,
+    beside each field (in the order of ``fields``) and in the error summary."""
+    errors, links = field_errors(pages, request, problems, fields)
+    return pages.render(
+        request,
+        template,
+        {**context, "values": values or {}, "errors": errors, "error_links": links},
+        status_code=status_code,
+    )
 
 
 async def _official_here(session: Session, admin: OfficialOut, account_id: int) -> OfficialOut:
@@ -80,8 +103,8 @@ async def _render_new(
     problems: list[Problem],
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = field_errors(pages, request, problems, NEW_OFFICIAL_FIELDS)
-    return pages.render(
+    return render_form_page(
+        pages,
         request,
         "pages/admin_official_new.html",
         {
@@ -89,10 +112,10 @@ async def _render_new(
             "units": await officials.list_units(session, admin.agency_id),
             "roles": officials.ROLES,
             "chosen_roles": form.get("roles", []),
-            "values": {k: v[-1] for k, v in form.items() if k != "password" and v},
-            "errors": errors,
-            "error_links": links,
         },
+        fields=NEW_OFFICIAL_FIELDS,
+        values={k: v[-1] for k, v in form.items() if k != "password" and v},
+        problems=problems,
         status_code=status_code,
     )
 
@@ -157,17 +180,21 @@ async def _render_edit(
     problems: list[Problem],
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = field_errors(pages, request, problems, EDIT_FIELDS)
-    context: dict[str, Any] = {
-        "official": official,
-        "units": await officials.list_units(session, official.agency_id),
-        "roles": officials.ROLES,
-        "chosen_roles": form.roles,
-        "values": {"unit": form.unit, "title": form.title},
-        "errors": errors,
-        "error_links": links,
-    }
-    return pages.render(request, "pages/admin_official_edit.html", context, status_code=status_code)
+    return render_form_page(
+        pages,
+        request,
+        "pages/admin_official_edit.html",
+        {
+            "official": official,
+            "units": await officials.list_units(session, official.agency_id),
+            "roles": officials.ROLES,
+            "chosen_roles": form.roles,
+        },
+        fields=EDIT_FIELDS,
+        values={"unit": form.unit, "title": form.title},
+        problems=problems,
+        status_code=status_code,
+    )
 
 
 async def _update(
@@ -256,19 +283,19 @@ async def _render_units(
     problems: list[Problem] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = field_errors(pages, request, problems or [], UNIT_FIELDS)
     units = await officials.list_units(session, admin.agency_id)
-    return pages.render(
+    return render_form_page(
+        pages,
         request,
         "pages/admin_units.html",
         {
             "agency_name": admin.agency_name,
             "units": units,
             "added": next((u for u in units if u.id == added), None),
-            "values": values or {},
-            "errors": errors,
-            "error_links": links,
         },
+        fields=UNIT_FIELDS,
+        values=values,
+        problems=problems or [],
         status_code=status_code,
     )
 

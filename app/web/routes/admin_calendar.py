@@ -22,12 +22,11 @@ from app.models.calendar import DayKind
 from app.processing import calendar_service, delegations
 from app.processing.calendar_service import CalendarDayInvalid
 from app.processing.delegations import DelegationInvalid
-from app.web.routes.admin import Admin
+from app.web.routes.admin import Admin, render_form_page
 from app.web.routes.deps import (
     PagesDep,
     Session,
     SettingsDep,
-    field_errors,
     page_not_found,
     read_form,
 )
@@ -105,8 +104,8 @@ async def _render_calendar(
             if changed
             else {}
         )
-    errors, links = field_errors(pages, request, problems or [], DAY_FIELDS)
-    return pages.render(
+    return render_form_page(
+        pages,
         request,
         "pages/admin_calendar.html",
         {
@@ -117,10 +116,10 @@ async def _render_calendar(
             "kinds": [kind.value for kind in DayKind],
             "saved": next((d for d in days if d.day == saved), None),
             "removed": removed,
-            "values": values,
-            "errors": errors,
-            "error_links": links,
         },
+        fields=DAY_FIELDS,
+        values=values,
+        problems=problems or [],
         status_code=status_code,
     )
 
@@ -232,9 +231,9 @@ async def _render_delegations(
     problems: list[Problem] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    errors, links = field_errors(pages, request, problems or [], DELEGATION_FIELDS)
     found = await delegations.list_delegations(session, admin.agency_id)
-    return pages.render(
+    return render_form_page(
+        pages,
         request,
         "pages/admin_delegations.html",
         {
@@ -245,10 +244,10 @@ async def _render_delegations(
             "agencies": await catalog.list_agencies(session),
             "added": next((d for d in found if d.id == added), None),
             "revoked": next((d for d in found if d.id == revoked), None),
-            "values": values or {},
-            "errors": errors,
-            "error_links": links,
         },
+        fields=DELEGATION_FIELDS,
+        values=values,
+        problems=problems or [],
         status_code=status_code,
     )
 
