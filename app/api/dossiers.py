@@ -17,6 +17,7 @@ from app.accounts.api_keys import SCOPE_READ, SCOPE_SUBMIT
 from app.accounts.schemas import ApiPrincipal
 from app.api import problems
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
+from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
 from app.api.idempotent import (
     IDEMPOTENCY_RESPONSES,
     REPLAYED_HEADER,
@@ -49,7 +50,7 @@ from app.kit.multipart import MultipartReader
 from app.kit.text import contains_nul
 from app.responses import streamed
 
-router = APIRouter()
+router = APIRouter(route_class=ConditionalRoute)
 
 MIB = 1024 * 1024
 TAGS: list[str | Enum] = ["dossiers"]
@@ -334,6 +335,7 @@ async def change_draft(
     principal: Submitter,
     reference: Reference,
     changes: DraftPatch,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Change a draft: answers merged key by key (null removes one), agency, delivery."""
@@ -341,6 +343,7 @@ async def change_draft(
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, reference))
         dossier = await service.update_draft(session, applicant, reference, changes, settings)
         return StoredResponse(200, _json(dossier))
 
@@ -359,12 +362,14 @@ async def delete_draft(
     session: Session,
     principal: Submitter,
     reference: Reference,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Delete a draft and its files (a submitted dossier cannot be deleted: 409)."""
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, reference))
         await service.delete_draft(session, applicant, reference)
         return StoredResponse(204, None)
 
@@ -382,6 +387,7 @@ async def submit_dossier(
     session: Session,
     principal: Submitter,
     reference: Reference,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """File a draft: every answer, file and choice is checked; it gets its code and status 1."""
@@ -389,6 +395,7 @@ async def submit_dossier(
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, reference))
         dossier = await service.submit(session, applicant, reference, settings)
         return StoredResponse(200, _json(dossier))
 
@@ -407,12 +414,14 @@ async def withdraw_dossier(
     principal: Submitter,
     code: DossierCode,
     body: Withdrawal,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Take a submitted dossier back (status 7) before it has a result; 409 if it has one."""
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, code))
         dossier = await service.withdraw(session, applicant, code, body.reason)
         return StoredResponse(200, _json(dossier))
 
@@ -449,6 +458,7 @@ async def change_supplement(
     principal: Submitter,
     code: DossierCode,
     changes: SupplementPatch,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Change the answers a supplement asks for (status 5); files go through the files
@@ -456,6 +466,7 @@ async def change_supplement(
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, code))
         dossier = await service.update_supplement(session, applicant, code, changes)
         return StoredResponse(200, _json(dossier))
 
@@ -473,6 +484,7 @@ async def resubmit_dossier(
     session: Session,
     principal: Submitter,
     code: DossierCode,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Send the completed dossier back to the agency: it is checked whole against its form
@@ -481,6 +493,7 @@ async def resubmit_dossier(
     applicant = await _applicant(session, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.get_dossier(session, applicant, code))
         dossier = await service.resubmit(session, applicant, code, settings)
         return StoredResponse(200, _json(dossier))
 

@@ -7,8 +7,9 @@ from pydantic import BaseModel
 
 from app.accounts import api_keys
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal
+from app.api.conditional import ConditionalRoute
 
-router = APIRouter(tags=["me"])
+router = APIRouter(tags=["me"], route_class=ConditionalRoute)
 
 
 class EnterpriseRef(BaseModel):

@@ -16,6 +16,7 @@ from app.accounts import api_keys
 from app.accounts.api_keys import SCOPE_PROCESS, SCOPE_READ
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
+from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
 from app.api.dossiers import DOWNLOADED, TOKEN
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
 from app.config import Settings
@@ -35,7 +36,7 @@ from app.processing.schemas import (
 )
 from app.responses import exported, streamed
 
-router = APIRouter()
+router = APIRouter(route_class=ConditionalRoute)
 
 TAGS: list[str | Enum] = ["processing"]
 Processor = Annotated[ApiPrincipal, Depends(requires(SCOPE_PROCESS))]
@@ -126,6 +127,7 @@ async def take_action(
     code: DossierCode,
     action: Action,
     body: ActionIn,
+    if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Take one action on a dossier: receive, request_supplement (items), refuse (reason),
@@ -136,6 +138,7 @@ async def take_action(
     actor = _actor(request, principal)
 
     async def work() -> StoredResponse:
+        await check_if_match(if_match, lambda: service.work_on(session, actor, code))
         done = await service.act(
             session, settings, request.app.state.storage, actor, code, action, body
         )

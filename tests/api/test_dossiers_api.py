@@ -514,7 +514,7 @@ async def test_the_openapi_document_describes_the_dossier_api(client: httpx.Asyn
     create = paths["/api/v1/dossiers"]["post"]
     assert create["security"] == [{"ApiKey": []}]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
-    assert set(create["responses"]["201"]["headers"]) == {"Location", "Idempotent-Replayed"}
+    assert set(create["responses"]["201"]["headers"]) == {"Location", "Idempotent-Replayed", "ETag"}
     for status in ("400", "401", "403", "409", "422"):
         assert PROBLEM in create["responses"][status]["content"]
     upload = paths["/api/v1/dossiers/{reference}/files"]["post"]

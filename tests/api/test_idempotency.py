@@ -266,17 +266,16 @@ async def test_expired_keys_are_forgotten(
 
 
 async def test_keys_live_as_long_as_the_settings_say(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    key: str,
-    db_session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI, client: httpx.AsyncClient, key: str, db_session: AsyncSession
 ) -> None:
     settings = app.state.settings
-    monkeypatch.setattr(app.state, "settings", settings.model_copy(update={"idempotency_hours": 3}))
-    created = await client.post(
-        DOSSIERS, json={"procedure": API_PROCEDURE}, headers=_keyed(key, "ba-gio")
-    )
+    app.state.settings = settings.model_copy(update={"idempotency_hours": 3})
+    try:
+        created = await client.post(
+            DOSSIERS, json={"procedure": API_PROCEDURE}, headers=_keyed(key, "ba-gio")
+        )
+    finally:
+        app.state.settings = settings
     assert created.status_code == 201, created.text
     record = (
         await db_session.execute(

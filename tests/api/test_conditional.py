@@ -1,0 +1,127 @@
+"""Conditional requests on the API: ETags on representations, If-None-Match (304) on reads,
+If-Match (412) on the writes two clients could race."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import api_keys
+from app.api.problems import problem_type
+from app.config import Settings
+from app.dossiers.schemas import Applicant
+from tests.accounts.test_accounts_service import TAX_CODE
+from tests.api.dossier_helpers import (
+    API_PROCEDURE,
+    PROBLEM,
+    bearer,
+    enterprise_key,
+    import_api_catalog,
+    request_client,
+)
+from tests.fixtures.catalogs import CHILD_AGENCY
+from tests.fixtures.processing import Desk, file_dossier
+
+DOSSIERS = "/api/v1/dossiers"
+
+
+@pytest.fixture
+async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    async with request_client(app, db_session) as http:
+        yield http
+
+
+@pytest.fixture
+async def key(db_session: AsyncSession) -> str:
+    await import_api_catalog(db_session)
+    return await enterprise_key(db_session, TAX_CODE)
+
+
+def _refused(response: httpx.Response) -> None:
+    assert response.status_code == 412, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["type"] == problem_type("precondition_failed")
+
+
+async def test_a_read_is_revalidated_with_its_etag(client: httpx.AsyncClient, key: str) -> None:
+    created = await client.post(DOSSIERS, json={"procedure": API_PROCEDURE}, headers=bearer(key))
+    url = f"{DOSSIERS}/{created.json()['reference']}"
+    first = await client.get(url, headers=bearer(key))
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and tag == created.headers["etag"]
+    for held in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        cached = await client.get(url, headers=bearer(key, **{"If-None-Match": held}))
+        assert cached.status_code == 304 and cached.content == b"", held
+        assert cached.headers["etag"] == tag
+    stale = await client.get(url, headers=bearer(key, **{"If-None-Match": '"other"'}))
+    assert stale.status_code == 200 and stale.json() == first.json()
+    # Lists are representations too.
+    listed = await client.get(DOSSIERS, headers=bearer(key))
+    again = await client.get(
+        DOSSIERS, headers=bearer(key, **{"If-None-Match": listed.headers["etag"]})
+    )
+    assert again.status_code == 304
+
+
+async def test_a_change_decided_on_an_old_read_is_refused(
+    client: httpx.AsyncClient, key: str
+) -> None:
+    created = await client.post(DOSSIERS, json={"procedure": API_PROCEDURE}, headers=bearer(key))
+    url = f"{DOSSIERS}/{created.json()['reference']}"
+    read = (await client.get(url, headers=bearer(key))).headers["etag"]
+
+    first = await client.patch(
+        url, json={"data": {"full_name": "An"}}, headers=bearer(key, **{"If-Match": read})
+    )
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] != read
+
+    # The second writer read before the first wrote: nothing it sends is applied.
+    second = await client.patch(
+        url, json={"data": {"full_name": "Bình"}}, headers=bearer(key, **{"If-Match": read})
+    )
+    _refused(second)
+    for weak in (f"W/{first.headers['etag']}",):
+        _refused(await client.patch(url, json={}, headers=bearer(key, **{"If-Match": weak})))
+    _refused(await client.delete(url, headers=bearer(key, **{"If-Match": read})))
+    _refused(await client.post(f"{url}/submit", headers=bearer(key, **{"If-Match": read})))
+    assert (await client.get(url, headers=bearer(key))).json()["data"]["full_name"] == "An"
+
+    # If-Match stays optional; the current tag and * both let the change through.
+    assert (await client.patch(url, json={}, headers=bearer(key))).status_code == 200
+    assert (
+        await client.patch(url, json={}, headers=bearer(key, **{"If-Match": "*"}))
+    ).status_code == 200
+    current = (await client.get(url, headers=bearer(key))).headers["etag"]
+    deleted = await client.delete(url, headers=bearer(key, **{"If-Match": current}))
+    assert deleted.status_code == 204
+
+
+@pytest.mark.usefixtures("desk")
+async def test_an_action_on_an_old_processing_view_is_refused(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    settings: Settings,
+    applicant: Applicant,
+    desk: Desk,
+) -> None:
+    _out, raw = await api_keys.create_api_key(
+        db_session, agency_code=CHILD_AGENCY, name="Một cửa", scopes=["dossiers:process"]
+    )
+    code = await file_dossier(db_session, settings, applicant)
+    view = await client.get(f"{DOSSIERS}/{code}/processing", headers=bearer(raw))
+    tag = view.headers["etag"]
+    received = await client.post(
+        f"{DOSSIERS}/{code}/actions/receive", json={}, headers=bearer(raw, **{"If-Match": tag})
+    )
+    assert received.status_code == 200, received.text
+    retaken = await client.post(
+        f"{DOSSIERS}/{code}/actions/take", json={}, headers=bearer(raw, **{"If-Match": tag})
+    )
+    _refused(retaken)
+    fresh = await client.get(f"{DOSSIERS}/{code}/processing", headers=bearer(raw))
+    assert fresh.headers["etag"] == received.headers["etag"]

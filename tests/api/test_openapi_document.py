@@ -1,0 +1,99 @@
+"""The OpenAPI document walked whole: every operation of the API documents its request and
+response schemas and every error it can answer, as application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.api.problems import problem_codes, problem_type
+
+PROBLEM = "application/problem+json"
+# tus has its own protocol for retries (HEAD then PATCH at the offset): no Idempotency-Key.
+TUS = "/api/v1/uploads"
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in operations.items()
+    ]
+
+
+def _params(operation: dict[str, Any], where: str) -> set[str]:
+    return {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == where}
+
+
+def _missing(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    responses = operation["responses"]
+    expected: set[str] = {"500"}
+    if operation.get("security"):
+        expected |= {"401", "403"}
+    if _params(operation, "path"):
+        expected.add("404")
+    if operation.get("parameters") or operation.get("requestBody"):
+        expected.add("422")
+    headers = _params(operation, "header")
+    if "idempotency-key" in headers:
+        expected |= {"400", "409"}
+    if "if-match" in headers:
+        expected.add("412")
+    if method == "post" and not path.startswith(TUS) and "idempotency-key" not in headers:
+        return [f"{method} {path}: a POST without Idempotency-Key"]
+    problems = [f"{method} {path}: {status} undocumented" for status in expected - set(responses)]
+    for status, response in responses.items():
+        content = response.get("content", {})
+        if status.startswith(("4", "5")):
+            component = "ValidationProblem" if status == "422" else "Problem"
+            ref = content.get(PROBLEM, {}).get("schema", {}).get("$ref")
+            if ref != f"#/components/schemas/{component}" or len(content) != 1:
+                problems.append(f"{method} {path}: {status} is not a {component}")
+        elif (
+            status.startswith("2")
+            and status != "204"
+            and not path.startswith(TUS)
+            and not (content and all("schema" in media for media in content.values()))
+        ):
+            problems.append(f"{method} {path}: {status} without a schema")
+    return problems
+
+
+async def test_every_operation_documents_its_schemas_and_errors(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert document["openapi"].startswith("3.1")
+    operations = _operations(document)
+    assert len(operations) >= 20
+    missing = [problem for path, method, op in operations for problem in _missing(path, method, op)]
+    assert missing == []
+    for _path, method, operation in operations:
+        if method in ("post", "put", "patch"):
+            body = operation.get("requestBody", {}).get("content", {})
+            assert all("schema" in media for media in body.values())
+
+
+async def test_every_problem_type_is_documented_and_stable(client: httpx.AsyncClient) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    problem = schemas["Problem"]["properties"]
+    codes = set(problem_codes())
+    assert set(problem["code"]["enum"]) == codes
+    assert set(problem["type"]["enum"]) == {problem_type(code) for code in codes}
+    assert {"not_found", "invalid_input", "precondition_failed", "idempotency_key_reused"} <= codes
+    assert problem_type("not_found") == "urn:motcua:problem:not_found"
+    validation = schemas["ValidationProblem"]["allOf"]
+    assert {"$ref": "#/components/schemas/Problem"} in validation
+    assert problem["errors"]["items"]["required"] == ["location", "message", "message_en"]
+
+
+async def test_errors_carry_their_type_and_field_paths(client: httpx.AsyncClient) -> None:
+    unknown = await client.get("/api/v1/nowhere")
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith(PROBLEM)
+    assert unknown.json()["type"] == problem_type("http_404")
+    invalid = await client.get("/api/v1/lookup", params={"code": "X"})
+    body = invalid.json()
+    assert invalid.status_code == 422 and body["type"] == problem_type("invalid_request")
+    assert [e["location"] for e in body["errors"]] == ["query.verifier"]
