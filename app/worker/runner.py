@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import api_keys
 from app.accounts import service as accounts
 from app.config import Settings
 from app.documents import tasks as document_tasks
@@ -30,6 +31,7 @@ from app.outbox import service as outbox
 from app.processing import service as processing
 from app.processing import tasks as processing_tasks
 from app.storage import FileStorage, storage_from_url
+from app.webhooks import delivery as webhooks
 from app.webhooks import national
 
 log = logging.getLogger(__name__)
@@ -87,11 +89,12 @@ async def housekeeping(
     *,
     grace: timedelta = dossier_tasks.STRAY_GRACE,
 ) -> dossier_tasks.CleanupReport:
-    """The periodic jobs: the deadline watch; expired sessions and attempts, drafts, uploads
-    and stray files."""
+    """The periodic jobs: the deadline watch; expired sessions and attempts, old API request
+    counts, drafts, uploads and stray files."""
     await processing_tasks.watch_deadlines(unit_of_work, settings)
     async with unit_of_work() as session:
         await accounts.purge(session)
+        await api_keys.purge_rate_windows(session)
         await idempotency.purge_expired(session)
     documents = await document_tasks.delete_stray_documents(unit_of_work, storage, grace=grace)
     if documents:
@@ -161,6 +164,8 @@ async def run(
     async with unit_of_work() as session:
         await national.sync_subscription(session, settings)
     storage = storage_from_url(settings.storage_url)
+    # One HTTP client for every batch of callbacks: its connections are kept between them.
+    client = webhooks.new_client(settings)
     next_housekeeping = 0.0
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
@@ -175,6 +180,11 @@ async def run(
                 await drain(unit_of_work, settings, storage=storage, stop=stop)
             except Exception:
                 log.exception("outbox drain failed; trying again")
+            try:
+                # On a signal, the callbacks under way are abandoned and their leases freed.
+                await webhooks.deliver_due(unit_of_work, settings, client=client, stop=stop)
+            except Exception:
+                log.exception("callback delivery failed; trying again")
             if loop.time() >= next_housekeeping:
                 next_housekeeping = loop.time() + HOUSEKEEPING_SECONDS
                 try:
@@ -186,4 +196,5 @@ async def run(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        await client.aclose()
         await storage.aclose()
