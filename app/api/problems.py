@@ -93,7 +93,8 @@ def portal_error(request: Request, exc: PortalError) -> JSONResponse:
             {"location": p.location, "message": p.message, "message_en": p.message_en or p.message}
             for p in exc.problems
         ]
-        or None,
+        # Invalid input always lists what is wrong, even when nothing can be pointed at.
+        or ([] if exc.status == 422 else None),
     )
     response.headers.update(exc.headers)
     return response
