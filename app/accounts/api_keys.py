@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -37,7 +37,7 @@ from app.accounts.errors import (
 )
 from app.accounts.schemas import ApiKeyOut, ApiPrincipal, RateWindow
 from app.catalog import service as catalog
-from app.errors import ProblemList
+from app.errors import Problem, ProblemList
 from app.forms.identifiers import normalize_tax_code
 from app.kit.clock import aware, utcnow
 from app.models.accounts import ApiKey, MemberRole
@@ -222,20 +222,16 @@ def _check_scopes(
     return [s for s in owner.scopes if s in wanted]
 
 
-async def create_api_key(
-    session: AsyncSession,
-    *,
+def _check_new_key(
     name: str,
     scopes: Iterable[str],
-    enterprise_tax_code: str | None = None,
-    agency_code: str | None = None,
-    expires_at: datetime | None = None,
-    rate_limit: int | None = None,
-) -> tuple[ApiKeyOut, str]:
-    """A new key for an enterprise or for an agency (exactly one), with scopes that owner may
-    hold, an optional expiry and an optional limit of requests a minute (the portal's default
-    without one); the raw key is returned once and never stored."""
-    problems = ProblemList()
+    enterprise_tax_code: str | None,
+    agency_code: str | None,
+    expires_at: datetime | None,
+    rate_limit: int | None,
+    problems: ProblemList,
+) -> tuple[str, list[str]]:
+    """The new key's cleaned name and granted scopes, its problems added to ``problems``."""
     clean_name = " ".join(name.split())
     if not clean_name:
         problems.add("name", "Vui lòng đặt tên cho khoá API", "Give the API key a name")
@@ -248,6 +244,31 @@ async def create_api_key(
     kind = _check_owner(enterprise_tax_code, agency_code, problems)
     granted = _check_scopes(scopes, kind, problems)
     _check_limits(expires_at, rate_limit, problems)
+    return clean_name, granted
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    enterprise_tax_code: str | None = None,
+    agency_code: str | None = None,
+    expires_at: datetime | None = None,
+    rate_limit: int | None = None,
+    found_problems: Sequence[Problem] = (),
+) -> tuple[ApiKeyOut, str]:
+    """A new key for an enterprise or for an agency (exactly one), with scopes that owner may
+    hold, an optional expiry and an optional limit of requests a minute (the portal's default
+    without one); the raw key is returned once and never stored.
+
+    ``found_problems`` are those a form found in reading its own fields (a date that is no
+    date): refused together with the rest, so that the person sees every problem at once.
+    """
+    problems = ProblemList(list(found_problems))
+    clean_name, granted = _check_new_key(
+        name, scopes, enterprise_tax_code, agency_code, expires_at, rate_limit, problems
+    )
     if problems:
         raise ApiKeyInvalid(
             "Không tạo được khoá API: vui lòng sửa các lỗi dưới đây.",

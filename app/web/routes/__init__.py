@@ -8,6 +8,7 @@ from app.web.routes import (
     accounts,
     admin,
     admin_calendar,
+    api_keys,
     catalog,
     desk,
     dossiers,
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(load_official)
 router.include_router(accounts.router)
 router.include_router(admin.router)
 router.include_router(admin_calendar.router)
+router.include_router(api_keys.router)
 router.include_router(catalog.router)
 router.include_router(filing.router)
 router.include_router(dossiers.router)

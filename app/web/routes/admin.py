@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -42,6 +43,16 @@ Admin = Annotated[OfficialOut, Depends(require_roles(OfficialRole.admin.value))]
 # Ids are database integers: a larger number is no official's, not a database error.
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SavedId = Annotated[int, Query(alias="da-luu", ge=0, le=2**31 - 1)]
+
+
+def parse_day(text: str) -> date | None:
+    """A date as a date input sends it (2026-01-01), or as people write it (1/1/2026)."""
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 def render_form_page(

@@ -8,7 +8,7 @@ Only an official with the admin role sees them; everyone else gets the 404 page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -22,7 +22,7 @@ from app.models.calendar import DayKind
 from app.processing import calendar_service, delegations
 from app.processing.calendar_service import CalendarDayInvalid
 from app.processing.delegations import DelegationInvalid
-from app.web.routes.admin import Admin, render_form_page
+from app.web.routes.admin import Admin, parse_day, render_form_page
 from app.web.routes.deps import (
     PagesDep,
     Session,
@@ -44,16 +44,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 Year = Annotated[int | None, Query(alias="nam", ge=FIRST_YEAR, le=LAST_YEAR)]
 DelegationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def _day(text: str) -> date | None:
-    """A date as a date input sends it (2026-01-01), or as people write it (1/1/2026)."""
-    for form in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), form).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _shown(year: int) -> int:
@@ -156,7 +146,7 @@ async def set_calendar_day(
     with the form's errors."""
     data = await read_form(request)
     values = {name: data.get(name, "") for name in DAY_FIELDS}
-    day = _day(values["day"])
+    day = parse_day(values["day"])
     kind = next((k for k in DayKind if k.value == values["kind"]), None)
     problems: list[Problem] = []
     if day is None or _shown(day.year) != day.year:
@@ -205,7 +195,7 @@ async def remove_calendar_day(
 ) -> Response:
     """Remove a day: it follows the Monday-to-Friday rule again."""
     data = await read_form(request)
-    day = _day(data.get("day", ""))
+    day = parse_day(data.get("day", ""))
     if day is None:
         raise page_not_found()
     await calendar_service.remove_day(session, day)
@@ -288,8 +278,8 @@ async def new_delegation(
             procedure_code=values["procedure"] or None,
             to_agency_code=values["to_agency"],
             to_unit_code=values["to_unit"] or None,
-            starts_on=_day(values["starts_on"]),
-            ends_on=_day(values["ends_on"]),
+            starts_on=parse_day(values["starts_on"]),
+            ends_on=parse_day(values["ends_on"]),
             note=values["note"],
         )
     except DelegationInvalid as exc:
