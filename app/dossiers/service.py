@@ -227,6 +227,12 @@ def _reference() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _when(moment: datetime | None) -> datetime | None:
+    # Read back from SQLite a moment has no time zone, fresh from a write it has one: shown
+    # alike, a dossier's representation (and its ETag) is the same either way.
+    return aware(moment) if moment is not None else None
+
+
 def _summary_fields(dossier: Dossier) -> dict[str, Any]:
     agency = dossier.agency
     return {
@@ -236,10 +242,10 @@ def _summary_fields(dossier: Dossier) -> dict[str, Any]:
         "procedure_code": dossier.procedure.code,
         "procedure_name": dossier.procedure.name,
         "agency": AgencyBrief(code=agency.code, name=agency.name) if agency else None,
-        "created_at": dossier.created_at,
-        "updated_at": dossier.updated_at,
-        "submitted_at": dossier.submitted_at,
-        "draft_expires_at": dossier.draft_expires_at,
+        "created_at": aware(dossier.created_at),
+        "updated_at": aware(dossier.updated_at),
+        "submitted_at": _when(dossier.submitted_at),
+        "draft_expires_at": _when(dossier.draft_expires_at),
     }
 
 
@@ -261,12 +267,12 @@ def _out(dossier: Dossier) -> DossierOut:
             if dossier.delivery_address
             else None
         ),
-        appointment_at=aware(dossier.due_at) if dossier.due_at else None,
-        withdrawn_at=dossier.withdrawn_at,
+        appointment_at=_when(dossier.due_at),
+        withdrawn_at=_when(dossier.withdrawn_at),
         withdrawal_reason=dossier.withdrawal_reason,
         events=[
             EventOut(
-                at=e.at,
+                at=aware(e.at),
                 kind=e.kind,
                 status=status_out(e.status) if e.status is not None else None,
                 note=e.note,

@@ -17,6 +17,7 @@ from app.dossiers.schemas import Applicant
 from tests.accounts.test_accounts_service import TAX_CODE
 from tests.api.dossier_helpers import (
     API_PROCEDURE,
+    POSTAL_ADDRESS,
     PROBLEM,
     bearer,
     enterprise_key,
@@ -125,3 +126,35 @@ async def test_an_action_on_an_old_processing_view_is_refused(
     _refused(retaken)
     fresh = await client.get(f"{DOSSIERS}/{code}/processing", headers=bearer(raw))
     assert fresh.headers["etag"] == received.headers["etag"]
+
+
+async def test_a_write_gives_the_etag_of_the_next_read(
+    client: httpx.AsyncClient, db_session: AsyncSession, key: str
+) -> None:
+    """A client chains writes with the ETag each one answers, never reading in between."""
+    created = await client.post(DOSSIERS, json={"procedure": API_PROCEDURE}, headers=bearer(key))
+    url = f"{DOSSIERS}/{created.json()['reference']}"
+    writes = [
+        ("PATCH", "", {"data": {"full_name": "Nguyễn Văn An"}}),
+        (
+            "PATCH",
+            "",
+            {"agency": CHILD_AGENCY, "delivery": {"method": "post", "address": POSTAL_ADDRESS}},
+        ),
+        ("POST", "/submit", None),
+        ("POST", "/withdraw", {"reason": "Nộp nhầm thủ tục"}),
+    ]
+    tag = created.headers["etag"]
+    for method, suffix, body in writes:
+        # A real server reads the rows afresh for each request, as a new session does.
+        db_session.expire_all()
+        written = await client.request(
+            method, url + suffix, json=body, headers=bearer(key, **{"If-Match": tag})
+        )
+        assert written.status_code == 200, (suffix, written.text)
+        tag = written.headers["etag"]
+        db_session.expire_all()
+        read = await client.get(url, headers=bearer(key))
+        assert read.json() == written.json(), suffix
+        assert read.headers["etag"] == tag, suffix
+    assert read.json()["status"]["code"] == 7
