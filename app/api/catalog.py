@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.api_keys import SCOPE_CATALOG
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, requires
+from app.api.conditional import ConditionalRoute
+from app.api.pagination import PAGED, CursorPage, PageQuery
 from app.catalog import service
 from app.catalog.schemas import (
     AgencyOut,
@@ -21,6 +22,7 @@ from app.catalog.schemas import (
 )
 from app.db import request_session
 from app.forms import to_json_schema
+from app.kit.text import fold
 from app.models.catalog import AgencyLevel, OnlineLevel
 
 # For integrators' software, with a key holding catalog:read; people read the catalog's pages.
@@ -28,6 +30,7 @@ router = APIRouter(
     tags=["catalog"],
     dependencies=[Depends(requires(SCOPE_CATALOG))],
     responses=UNAUTHORIZED | FORBIDDEN,
+    route_class=ConditionalRoute,
 )
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
@@ -37,16 +40,22 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ProcedurePage(BaseModel):
-    items: list[ProcedureSummary]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page"
-    )
+class ProcedurePage(CursorPage[ProcedureSummary]):
+    """A page of procedures."""
 
 
-@router.get("/procedures", response_model=ProcedurePage, responses=PROBLEM_RESPONSES)
+class AgencyPage(CursorPage[AgencyOut]):
+    """A page of agencies."""
+
+
+class FieldPage(CursorPage[FieldOut]):
+    """A page of fields."""
+
+
+@router.get("/procedures", response_model=ProcedurePage, responses=PROBLEM_RESPONSES | PAGED)
 async def list_procedures(
     session: Session,
+    paging: PageQuery,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Search words; diacritics and word order do not matter"),
@@ -55,13 +64,11 @@ async def list_procedures(
     field: Annotated[str | None, Query(description="Field code")] = None,
     level: Annotated[AgencyLevel | None, Query(description="Agency level")] = None,
     online_level: Annotated[OnlineLevel | None, Query(description="full or partial")] = None,
-    cursor: Annotated[str | None, Query(max_length=1000, description="From next_cursor")] = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
 ) -> ProcedurePage:
-    """Search published procedures, best match first; keyset pagination with `cursor`."""
+    """Search published procedures, best match first, a page at a time."""
     query = ProcedureFilter(q=q, agency=agency, field=field, level=level, online_level=online_level)
-    page = await service.search_procedures(session, query, cursor=cursor, limit=limit)
-    return ProcedurePage(items=page.items, next_cursor=page.next_cursor)
+    page = await service.search_procedures(session, query, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer(ProcedurePage(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.get("/procedures/{code}", response_model=ProcedureDetail, responses=PROBLEM_RESPONSES)
@@ -91,16 +98,23 @@ async def get_procedure_form_schema(
     return to_json_schema(definition)
 
 
-@router.get("/agencies", response_model=list[AgencyOut])
+@router.get("/agencies", response_model=AgencyPage, responses=PROBLEM_RESPONSES | PAGED)
 async def list_agencies(
     session: Session,
+    paging: PageQuery,
     level: Annotated[AgencyLevel | None, Query(description="Only agencies of this level")] = None,
-) -> list[AgencyOut]:
-    """Every agency, by national code."""
-    return await service.list_agencies(session, level)
+) -> AgencyPage:
+    """The agencies, by national code, a page at a time."""
+    agencies = await service.list_agencies(session, level)
+    page = paging.of(agencies, lambda agency: (agency.code,), (str,))
+    return paging.answer(AgencyPage(items=page.items, next_cursor=page.next_cursor))
 
 
-@router.get("/fields", response_model=list[FieldOut])
-async def list_fields(session: Session) -> list[FieldOut]:
-    """Every field of procedures, with the number of published procedures in each."""
-    return await service.list_fields(session)
+@router.get("/fields", response_model=FieldPage, responses=PROBLEM_RESPONSES | PAGED)
+async def list_fields(session: Session, paging: PageQuery) -> FieldPage:
+    """The fields of procedures in Vietnamese alphabetical order, a page at a time, each with
+    the number of its published procedures."""
+    fields = await service.list_fields(session)
+    # The service's order, by folded name; the code tells apart two fields of one name.
+    page = paging.of(fields, lambda field: (fold(field.name), field.code), (str, str))
+    return paging.answer(FieldPage(items=page.items, next_cursor=page.next_cursor))

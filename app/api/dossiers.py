@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterable
+from datetime import UTC
 from enum import Enum
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from app.api.idempotent import (
     respond,
     route_of,
 )
+from app.api.pagination import PAGED, CursorPage, PageQuery
 from app.config import Settings
 from app.dossiers import service
 from app.dossiers.errors import DossierInvalid, FileNotFound, FileTooLarge, LookupFailed
@@ -46,6 +48,7 @@ from app.errors import InvalidInput, Problem
 from app.forms.identifiers import is_email, normalize_phone
 from app.idempotency import service as idempotency
 from app.idempotency.schemas import StoredResponse
+from app.kit.clock import aware
 from app.kit.multipart import MultipartReader
 from app.kit.text import contains_nul
 from app.responses import streamed
@@ -181,11 +184,12 @@ class Withdrawal(_NoNul):
     reason: str = Field(description="Why the applicant takes the dossier back")
 
 
-class DossierPage(BaseModel):
-    items: list[DossierSummary]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page"
-    )
+class DossierPage(CursorPage[DossierSummary]):
+    """A page of the enterprise's drafts and dossiers."""
+
+
+class DocumentPage(CursorPage[DocumentBrief]):
+    """A page of the documents issued on a dossier."""
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -286,10 +290,11 @@ async def create_dossier(
     return await once(request, session, applicant.client, idempotency_key, work)
 
 
-@router.get("/dossiers", response_model=DossierPage, tags=TAGS, responses=READ_RESPONSES)
+@router.get("/dossiers", response_model=DossierPage, tags=TAGS, responses=READ_RESPONSES | PAGED)
 async def list_dossiers(
     session: Session,
     principal: Reader,
+    paging: PageQuery,
     drafts: Annotated[
         bool | None, Query(description="true: drafts only; false: submitted dossiers only")
     ] = None,
@@ -299,10 +304,8 @@ async def list_dossiers(
     procedure: Annotated[
         str | None, Query(max_length=40, pattern=PRINTABLE, description="A procedure's code")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=1000, description="From next_cursor")] = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
 ) -> DossierPage:
-    """The enterprise's drafts and dossiers, newest first; keyset pagination with `cursor`."""
+    """The enterprise's drafts and dossiers, newest first, a page at a time."""
     applicant = await _applicant(session, principal)
     page = await service.list_dossiers(
         session,
@@ -310,10 +313,10 @@ async def list_dossiers(
         drafts=drafts,
         status=status,
         procedure_code=procedure,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return DossierPage(items=page.items, next_cursor=page.next_cursor)
+    return paging.answer(DossierPage(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.get("/dossiers/{reference}", response_model=DossierOut, tags=TAGS, responses=READ_RESPONSES)
@@ -503,20 +506,29 @@ async def resubmit_dossier(
 # --- Documents issued to the applicant -------------------------------------------------------
 
 
+def _issued_order(document: DocumentBrief) -> tuple[str, str]:
+    # In UTC with every digit, so that the text sorts as the moment does.
+    moment = aware(document.created_at).astimezone(UTC).isoformat(timespec="microseconds")
+    return moment, document.reference
+
+
 @router.get(
     "/dossiers/{code}/documents",
-    response_model=list[DocumentBrief],
+    response_model=DocumentPage,
     tags=TAGS,
-    responses=READ_RESPONSES,
+    responses=READ_RESPONSES | PAGED,
 )
 async def list_documents(
-    session: Session, principal: Reader, code: DossierCode
-) -> list[DocumentBrief]:
-    """The documents issued to the enterprise on its dossier: the forms sent to it (receipt,
-    supplement request, refusal, apology, stop notice) and, once ready, its signed result if it
-    chose to receive the result online. Download each from `/documents/{reference}`."""
+    session: Session, principal: Reader, paging: PageQuery, code: DossierCode
+) -> DocumentPage:
+    """The documents issued to the enterprise on its dossier, oldest first, a page at a time:
+    the forms sent to it (receipt, supplement request, refusal, apology, stop notice) and, once
+    ready, its signed result if it chose to receive the result online. Download each from
+    `/dossiers/{code}/documents/{reference}`."""
     applicant = await _applicant(session, principal)
-    return await service.documents_of(session, applicant, code)
+    issued = await service.documents_of(session, applicant, code)
+    page = paging.of(issued, _issued_order, (str, str))
+    return paging.answer(DocumentPage(items=page.items, next_cursor=page.next_cursor))
 
 
 # --- Files -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
 from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
 from app.api.dossiers import DOWNLOADED, TOKEN
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.api.pagination import PAGED, PageQuery
 from app.config import Settings
 from app.documents import service as documents
 from app.dossiers import service as dossiers
@@ -68,21 +69,21 @@ def _actor(request: Request, principal: ApiPrincipal) -> Actor:
     return service.actor_for_key(principal, request.client.host if request.client else "")
 
 
-@router.get("/queue", response_model=QueuePage, tags=TAGS, responses=READ_RESPONSES)
+@router.get("/queue", response_model=QueuePage, tags=TAGS, responses=READ_RESPONSES | PAGED)
 async def get_queue(
     request: Request,
     session: Session,
     principal: Processor,
+    paging: PageQuery,
     queue: Queue = Queue.to_receive,
     procedure: Annotated[str | None, Query(max_length=20, pattern=TOKEN)] = None,
     field: Annotated[str | None, Query(max_length=32, pattern=TOKEN)] = None,
     status: Annotated[int | None, Query(ge=1, le=10)] = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=TOKEN)] = None,
-    limit: Annotated[int, Query(ge=1, le=service.QUEUE_PAGE_MAX)] = 20,
 ) -> QueuePage:
-    """One page of a queue of the agency, by due time; `count` is the size of the whole queue."""
+    """One page of a queue of the agency, by due time (by arrival for the dossiers not yet
+    received); `count` is the size of the whole queue."""
     wanted = QueueFilter(
         procedure=procedure,
         field=field,
@@ -90,9 +91,10 @@ async def get_queue(
         received_from=received_from,
         received_to=received_to,
     )
-    return await service.queue_page(
-        session, _actor(request, principal), queue, wanted, cursor, limit
+    page = await service.queue_page(
+        session, _actor(request, principal), queue, wanted, paging.cursor, paging.limit
     )
+    return paging.answer(page)
 
 
 @router.get("/queue/counts", response_model=list[QueueCount], tags=TAGS, responses=READ_RESPONSES)

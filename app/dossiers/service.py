@@ -1562,7 +1562,7 @@ async def documents_of(
             form=d.form,
             signed=d.signed,
             size=d.size,
-            created_at=d.created_at,
+            created_at=aware(d.created_at),
         )
         for d in await documents.documents_of(session, dossier.id)
         if _issued_to_applicant(dossier, d.form)

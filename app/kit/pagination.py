@@ -5,12 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 CursorKey = tuple[int | str, ...]
+
+# Every list pages alike: the same page sizes, and cursors of the same alphabet and bound.
+PAGE_SIZE = 20
+PAGE_MAX = 100
+# The longest key is a procedure's folded name (at most 500 characters) and its code.
+CURSOR_MAX_LENGTH = 1000
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class InvalidCursor(ValueError):
@@ -43,3 +51,21 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+
+
+def page_of(
+    items: Iterable[T],
+    key: Callable[[T], CursorKey],
+    shape: Sequence[type],
+    cursor: str | None,
+    limit: int,
+) -> Page[T]:
+    """One page of a short list read whole, in the order of ``key`` (unique per item): the
+    items after the cursor's key, so that no item is skipped or repeated when others come or
+    go between pages. InvalidCursor when the cursor does not hold a key of ``shape``."""
+    ordered = sorted(items, key=key)
+    start = 0 if cursor is None else bisect_right(ordered, decode_cursor(cursor, shape), key=key)
+    end = start + max(1, min(limit, PAGE_MAX))
+    page = ordered[start:end]
+    more = end < len(ordered)
+    return Page(items=page, next_cursor=encode_cursor(key(page[-1])) if more else None)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import api_keys
 from app.catalog.importing import import_catalog
 from app.kit.text import fold
+from tests.api.paging import all_pages
 from tests.fixtures.catalogs import CHILD_AGENCY, FIELD, PROCEDURE, small_catalog
 
 PROBLEM = "application/problem+json"
@@ -47,17 +48,7 @@ async def test_the_catalog_api_needs_a_key_that_reads_it(
 
 
 async def _all_pages(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get("/api/v1/procedures", params=query)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return await all_pages(client, "/api/v1/procedures", **params)
 
 
 async def test_pages_cover_every_published_procedure_once(client: httpx.AsyncClient) -> None:
@@ -173,13 +164,39 @@ async def test_every_demo_form_has_a_valid_schema(client: httpx.AsyncClient) -> 
 
 
 async def test_agencies_and_fields(client: httpx.AsyncClient) -> None:
-    agencies = (await client.get("/api/v1/agencies")).json()
+    agencies = await all_pages(client, "/api/v1/agencies", limit=100)
     levels = {a["level"] for a in agencies}
     assert {"province", "commune"} <= levels
-    communes = (await client.get("/api/v1/agencies", params={"level": "commune"})).json()
+    codes = [a["code"] for a in agencies]
+    assert codes == sorted(codes)
+    assert [a["code"] for a in await all_pages(client, "/api/v1/agencies", limit=2)] == codes
+    communes = await all_pages(client, "/api/v1/agencies", level="commune", limit=2)
     assert len(communes) >= 3 and all(a["parent_code"] for a in communes)
-    fields = (await client.get("/api/v1/fields")).json()
+    assert communes == [a for a in agencies if a["level"] == "commune"]
+    fields = await all_pages(client, "/api/v1/fields", limit=100)
     assert sum(f["procedure_count"] for f in fields) >= 12
+    names = [fold(f["name"]) for f in fields]
+    assert names == sorted(names)
+    assert await all_pages(client, "/api/v1/fields", limit=1) == fields
+
+
+async def test_catalog_reads_are_revalidated_with_their_etag(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    await import_catalog(db_session, small_catalog())
+    for path in (
+        "/api/v1/procedures",
+        f"/api/v1/procedures/{PROCEDURE}",
+        f"/api/v1/procedures/{PROCEDURE}/form",
+        f"/api/v1/procedures/{PROCEDURE}/form/schema",
+        "/api/v1/agencies",
+        "/api/v1/fields",
+    ):
+        first = await client.get(path)
+        tag = first.headers["etag"]
+        cached = await client.get(path, headers={"If-None-Match": tag})
+        assert cached.status_code == 304 and cached.content == b"", path
+        assert cached.headers["etag"] == tag
 
 
 async def test_every_operation_is_described(client: httpx.AsyncClient) -> None:

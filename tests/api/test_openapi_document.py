@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from app.api.problems import problem_codes, problem_type
+from app.kit.pagination import CURSOR_PATTERN
 
 PROBLEM = "application/problem+json"
 # tus has its own protocol for retries (HEAD then PATCH at the offset): no Idempotency-Key.
@@ -97,3 +98,63 @@ async def test_errors_carry_their_type_and_field_paths(client: httpx.AsyncClient
     body = invalid.json()
     assert invalid.status_code == 422 and body["type"] == problem_type("invalid_request")
     assert [e["location"] for e in body["errors"]] == ["query.verifier"]
+
+
+# A summary of the agency's queues, one count per queue: not a list of resources to page.
+SUMMARIES = {"/api/v1/queue/counts"}
+# Lists still paged their own way, until their router takes app.api.pagination.
+NOT_YET_PAGED = {
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/event-types",
+    "/api/v1/webhooks/{subscription_id}/deliveries",
+}
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    return document["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
+async def test_every_list_pages_alike(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    lists: dict[str, dict[str, Any]] = {}
+    for path, method, operation in _operations(document):
+        ok = operation["responses"].get("200", {})
+        schema = ok.get("content", {}).get("application/json", {}).get("schema")
+        if method != "get" or schema is None or path in NOT_YET_PAGED:
+            continue
+        answer = _resolved(document, schema)
+        if answer.get("type") == "array":
+            assert path in SUMMARIES, f"{path} answers a bare array"
+        elif "next_cursor" in answer.get("properties", {}) or "cursor" in _params(
+            operation, "query"
+        ):
+            lists[path] = operation
+            assert {"items", "next_cursor"} <= set(answer["required"]), path
+            assert answer["properties"]["items"]["type"] == "array", path
+            assert answer["properties"]["next_cursor"]["anyOf"][1] == {"type": "null"}, path
+            assert "Link" in ok["headers"], path
+    assert set(lists) >= {
+        "/api/v1/procedures",
+        "/api/v1/agencies",
+        "/api/v1/fields",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}/documents",
+        "/api/v1/queue",
+    }
+    paging = {
+        path: {
+            p["name"]: (p["schema"], p["required"])
+            for p in operation["parameters"]
+            if p["in"] == "query" and p["name"] in ("cursor", "limit")
+        }
+        for path, operation in lists.items()
+    }
+    first = paging["/api/v1/dossiers"]
+    cursor, cursor_required = first["cursor"]
+    assert cursor_required is False
+    assert cursor["anyOf"][0] == {"type": "string", "maxLength": 1000, "pattern": CURSOR_PATTERN}
+    limit, limit_required = first["limit"]
+    assert limit_required is False
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 20)
+    assert all(parameters == first for parameters in paging.values()), paging

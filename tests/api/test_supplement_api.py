@@ -187,8 +187,9 @@ async def test_the_enterprise_downloads_the_documents_issued_to_it(
 ) -> None:
     listed = await client.get(f"{DOSSIERS}/{asked}/documents", headers=key)
     assert listed.status_code == 200, listed.text
-    assert [d["form"] for d in listed.json()] == ["02"]
-    reference = listed.json()[0]["reference"]
+    assert listed.json()["next_cursor"] is None and "link" not in listed.headers
+    assert [d["form"] for d in listed.json()["items"]] == ["02"]
+    reference = listed.json()["items"][0]["reference"]
     url = f"{DOSSIERS}/{asked}/documents/{reference}"
     pdf = await client.get(url, headers=key)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
