@@ -15,7 +15,7 @@ import random
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from app.models.webhooks import (
     WebhookSubscription,
 )
 from app.webhooks import national, repository, service, signing
-from app.webhooks.addresses import AddressRefused, check_host, split_url
+from app.webhooks.addresses import AddressRefused, PinnedTransport
 
 log = logging.getLogger(__name__)
 
@@ -96,22 +96,6 @@ class _Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-@dataclass
-class _Hosts:
-    """The address check of each host, made once per batch."""
-
-    settings: Settings
-    checks: dict[tuple[str, int], asyncio.Task[None]] = field(default_factory=dict)
-
-    async def check(self, url: str) -> None:
-        host, port = split_url(url, self.settings)
-        task = self.checks.get((host, port))
-        if task is None:
-            task = asyncio.ensure_future(check_host(host, port, self.settings))
-            self.checks[host, port] = task
-        await asyncio.shield(task)
-
-
 def retry_delay(attempts: int) -> timedelta | None:
     """The wait after ``attempts`` tries failed, ±10% so that the retries of an endpoint coming
     back do not all arrive at once; None once the schedule is over."""
@@ -121,15 +105,17 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def new_client(settings: Settings) -> httpx.AsyncClient:
-    """The HTTP client a worker shares between its batches: no redirects followed (a redirect
-    could lead to an address the checks refuse), enough connections for the concurrency."""
+    """The HTTP client a worker shares between its batches: each connection goes to an address
+    checked when it is opened, no redirects followed (a redirect could lead to an address the
+    checks refuse), enough connections for the concurrency."""
+    limits = httpx.Limits(
+        max_connections=settings.webhook_concurrency,
+        max_keepalive_connections=settings.webhook_concurrency,
+    )
     return httpx.AsyncClient(
         timeout=settings.webhook_timeout_seconds,
         follow_redirects=False,
-        limits=httpx.Limits(
-            max_connections=settings.webhook_concurrency,
-            max_keepalive_connections=settings.webhook_concurrency,
-        ),
+        transport=PinnedTransport(settings, limits),
     )
 
 
@@ -205,9 +191,7 @@ async def _read_snippet(response: httpx.Response) -> str:
     return b"".join(chunks).decode("utf-8", "replace")[:MAX_SNIPPET]
 
 
-async def _post(
-    client: httpx.AsyncClient, hosts: _Hosts, limit: asyncio.Semaphore, job: _Job
-) -> _Outcome:
+async def _post(client: httpx.AsyncClient, limit: asyncio.Semaphore, job: _Job) -> _Outcome:
     async with limit:
         outcome = _Outcome(job, utcnow())
         if job.error is not None:
@@ -215,11 +199,6 @@ async def _post(
             return outcome
         loop = asyncio.get_running_loop()
         started = loop.time()
-        try:
-            await hosts.check(job.url)
-        except AddressRefused as exc:
-            outcome.error = f"{ADDRESS_REFUSED}: {exc.args[0]}"
-            return outcome
         # The receiver compares the timestamp with its own clock: the real one, always.
         headers = {"user-agent": signing.USER_AGENT, **job.headers}
         if job.signers:
@@ -228,6 +207,9 @@ async def _post(
             async with client.stream("POST", job.url, content=job.body, headers=headers) as r:
                 outcome.status = r.status_code
                 outcome.snippet = await _read_snippet(r)
+        except AddressRefused as exc:
+            # Raised by the client's transport when it opens a connection to the host.
+            outcome.error = f"{ADDRESS_REFUSED}: {exc.args[0]}"
         except (httpx.HTTPError, OSError) as exc:
             outcome.error = f"{type(exc).__name__}: {exc}"[:MAX_SNIPPET]
         outcome.duration_ms = int((loop.time() - started) * 1000)
@@ -331,8 +313,8 @@ async def _batch(
         jobs = await _claim(session, settings, token)
     if not jobs:
         return None
-    hosts, limit = _Hosts(settings), asyncio.Semaphore(settings.webhook_concurrency)
-    tasks = [asyncio.create_task(_post(client, hosts, limit, job)) for job in jobs]
+    limit = asyncio.Semaphore(settings.webhook_concurrency)
+    tasks = [asyncio.create_task(_post(client, limit, job)) for job in jobs]
     posted = asyncio.ensure_future(asyncio.wait(tasks))
     stopped = asyncio.ensure_future(stop.wait()) if stop is not None else None
     try:

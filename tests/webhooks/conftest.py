@@ -39,6 +39,13 @@ class Receiver:
         return [r for r in self.requests if dossier_code.encode() in r.body]
 
 
+class ReceiverServer(ThreadingHTTPServer):
+    # The engine opens up to webhook_concurrency connections at once: with the default
+    # backlog of 5 the kernel drops some of them and their posts fail with ReadError.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     lock = threading.Lock()
@@ -61,8 +68,7 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = ReceiverServer(("127.0.0.1", 0), Handler)
     state = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/hooks")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
