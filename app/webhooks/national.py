@@ -32,7 +32,7 @@ from app.models.dossiers import Delivery, Dossier, Status
 from app.models.processing import DossierDocument, DossierStep, SupplementRequest
 from app.models.webhooks import PayloadFormat, WebhookEvent, WebhookSubscription
 from app.webhooks import national_repository as repository
-from app.webhooks.service import SUBSCRIPTION_MARK
+from app.webhooks import service
 from app.webhooks.signing import new_secret
 
 SERVICE = "DongBoHoSoMC"
@@ -53,8 +53,6 @@ STEP_STATUS = {
 }
 _INDEX = re.compile(r"\[\d+\]")
 DESCRIPTION = "Cổng Dịch vụ công quốc gia (DongBoHoSoMC)"
-UNSET_REASON = "MOTCUA_NATIONAL_PORTAL_URL không được đặt / is unset"
-DUPLICATE_REASON = "Kênh đồng bộ trùng lặp / A duplicate national portal sink"
 
 
 def portal_time(moment: datetime | None) -> str:
@@ -232,19 +230,6 @@ async def record_body(
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), headers
 
 
-def _set_enabled(
-    subscription: WebhookSubscription, enabled: bool, reason: str, now: datetime
-) -> bool:
-    """Enable or disable the sink; whether it changed."""
-    if subscription.enabled == enabled:
-        return False
-    subscription.enabled = enabled
-    subscription.disabled_at = None if enabled else now
-    subscription.disabled_reason = None if enabled else reason
-    subscription.failing_since = None
-    return True
-
-
 async def sync_subscription(session: AsyncSession, settings: Settings) -> None:
     """Make the portal's own national-portal subscription match the settings: one enabled
     subscription to ``national_portal_url`` when it is set (created with a sealed secret),
@@ -256,7 +241,7 @@ async def sync_subscription(session: AsyncSession, settings: Settings) -> None:
         await repository.add(
             session,
             WebhookSubscription(
-                reference=SUBSCRIPTION_MARK + secrets.token_urlsafe(12),
+                reference=service.SUBSCRIPTION_MARK + secrets.token_urlsafe(12),
                 url=url,
                 description=DESCRIPTION,
                 payload_format=PayloadFormat.national_portal.value,
@@ -269,11 +254,11 @@ async def sync_subscription(session: AsyncSession, settings: Settings) -> None:
         return
     for position, sink in enumerate(sinks):
         wanted = bool(url) and position == 0
-        changed = _set_enabled(sink, wanted, UNSET_REASON if not url else DUPLICATE_REASON, now)
+        reason = service.DUPLICATE if url else service.NOT_CONFIGURED
+        changed = service.enable(sink) if wanted else service.disable(sink, reason, now)
         if wanted and sink.url != url:
             sink.url = url
             changed = True
         if changed:
-            sink.row_version += 1
-            sink.updated_at = now
+            service.mark_changed(sink)
     await session.flush()

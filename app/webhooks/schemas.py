@@ -69,7 +69,14 @@ class SubscriptionOut(BaseModel):
     contact_email: str | None
     enabled: bool
     disabled_at: datetime | None
-    disabled_reason: str | None
+    disabled_reason: str | None = Field(
+        description="Why it is off, a stable code: owner (turned off by its owner), gone (the"
+        " endpoint answered 410), failing (every delivery failed for days), not_configured and"
+        " duplicate (the national portal's sink)",
+        examples=["gone"],
+    )
+    disabled_reason_vi: str | None = Field(description="The reason, in Vietnamese")
+    disabled_reason_en: str | None = Field(description="The reason, in English")
     failing_since: datetime | None
     previous_secret_expires_at: datetime | None = Field(
         description="Until then the previous secret signs too (after a rotation)"

@@ -70,6 +70,29 @@ REPLAY_MAX = 10_000
 _REPLAY_CHUNK = 1000
 MAX_CODE_LENGTH = 20
 DELETED = "subscription deleted"
+# Why an endpoint is off: the code stored in ``disabled_reason`` (and given by the API), and
+# its text in Vietnamese and English.
+OWNER, GONE, FAILING = "owner", "gone", "failing"
+NOT_CONFIGURED, DUPLICATE = "not_configured", "duplicate"
+DISABLED_REASONS: dict[str, tuple[str, str]] = {
+    OWNER: ("Chủ sở hữu đã tắt điểm nhận", "Turned off by its owner"),
+    GONE: (
+        "Điểm nhận trả lời 410 Gone: địa chỉ không còn nhận sự kiện",
+        "The endpoint answered 410 Gone: it no longer takes events",
+    ),
+    FAILING: (
+        "Mọi lần gửi đều thất bại trong nhiều ngày liền",
+        "Every delivery failed for days on end",
+    ),
+    NOT_CONFIGURED: (
+        "Chưa cấu hình địa chỉ Cổng Dịch vụ công quốc gia (MOTCUA_NATIONAL_PORTAL_URL)",
+        "The national portal's address is not configured (MOTCUA_NATIONAL_PORTAL_URL)",
+    ),
+    DUPLICATE: (
+        "Trùng với kênh đồng bộ Cổng Dịch vụ công quốc gia đang dùng",
+        "A duplicate of the national portal sink in use",
+    ),
+}
 
 
 # --- Events --------------------------------------------------------------------------------
@@ -189,9 +212,19 @@ async def owner_of_key(session: AsyncSession, principal: ApiPrincipal) -> Owner:
     return Owner(enterprise_id=enterprise.id)
 
 
+def disabled_reason_text(code: str | None) -> tuple[str | None, str | None]:
+    """The Vietnamese and English text of a disabled reason's code (a code not in the table,
+    written by an older version, is its own text)."""
+    if code is None:
+        return None, None
+    return DISABLED_REASONS.get(code, (code, code))
+
+
 def _out(subscription: WebhookSubscription) -> SubscriptionOut:
     def at(value: datetime | None) -> datetime | None:
         return aware(value) if value else None
+
+    reason_vi, reason_en = disabled_reason_text(subscription.disabled_reason)
 
     return SubscriptionOut(
         id=subscription.reference,
@@ -205,6 +238,8 @@ def _out(subscription: WebhookSubscription) -> SubscriptionOut:
         enabled=subscription.enabled,
         disabled_at=at(subscription.disabled_at),
         disabled_reason=subscription.disabled_reason,
+        disabled_reason_vi=reason_vi,
+        disabled_reason_en=reason_en,
         failing_since=at(subscription.failing_since),
         previous_secret_expires_at=at(subscription.previous_secret_expires_at),
         created_at=aware(subscription.created_at),
@@ -335,7 +370,8 @@ async def _subscription(
     return found
 
 
-def _changed(subscription: WebhookSubscription) -> None:
+def mark_changed(subscription: WebhookSubscription) -> None:
+    """A new version of the subscription (its ETag changes)."""
     subscription.row_version += 1
     subscription.updated_at = utcnow()
 
@@ -345,12 +381,27 @@ async def get_subscription(session: AsyncSession, owner: Owner, reference: str) 
     return _out(await _subscription(session, owner, reference))
 
 
-def _enable(subscription: WebhookSubscription) -> None:
-    """Resume an endpoint: the deliveries that waited for it are due again."""
+def enable(subscription: WebhookSubscription) -> bool:
+    """Resume an endpoint (the deliveries that waited for it are due again); whether it was
+    off."""
+    if subscription.enabled:
+        return False
     subscription.enabled = True
     subscription.disabled_at = None
     subscription.disabled_reason = None
     subscription.failing_since = None
+    return True
+
+
+def disable(subscription: WebhookSubscription, reason: str, now: datetime) -> bool:
+    """Stop delivering to an endpoint, for ``reason`` (a code of DISABLED_REASONS); its pending
+    deliveries wait for it to be enabled. Whether it was on."""
+    if not subscription.enabled:
+        return False
+    subscription.enabled = False
+    subscription.disabled_at = now
+    subscription.disabled_reason = reason
+    return True
 
 
 async def update_subscription(
@@ -380,13 +431,16 @@ async def update_subscription(
     if changes.description is not None:
         subscription.description = accounts.single_line(changes.description)
     _refuse_if(problems)
-    if changes.enabled is True and not subscription.enabled:
-        _enable(subscription)
-    elif changes.enabled is False and subscription.enabled:
-        _disable(subscription, "disabled by its owner", utcnow())
-    _changed(subscription)
+    if changes.enabled is not None:
+        _switch(subscription, changes.enabled)
+    mark_changed(subscription)
     await session.flush()
     return _out(subscription)
+
+
+def _switch(subscription: WebhookSubscription, enabled: bool) -> bool:
+    """Its owner (or an operator) turns an endpoint on or off; whether it changed."""
+    return enable(subscription) if enabled else disable(subscription, OWNER, utcnow())
 
 
 async def set_enabled(
@@ -394,14 +448,9 @@ async def set_enabled(
 ) -> SubscriptionOut:
     """Resume (and deliver what waited) or pause an endpoint."""
     subscription = await _subscription(session, owner, reference)
-    if enabled and not subscription.enabled:
-        _enable(subscription)
-    elif not enabled and subscription.enabled:
-        _disable(subscription, "disabled by its owner", utcnow())
-    else:
-        return _out(subscription)
-    _changed(subscription)
-    await session.flush()
+    if _switch(subscription, enabled):
+        mark_changed(subscription)
+        await session.flush()
     return _out(subscription)
 
 
@@ -413,7 +462,7 @@ async def delete_subscription(
     now = utcnow()
     subscription.deleted_at = now
     subscription.enabled = False
-    _changed(subscription)
+    mark_changed(subscription)
     await repository.fail_pending(session, subscription.id, DELETED, now)
     await session.flush()
 
@@ -444,7 +493,7 @@ async def rotate_secret(
         subscription.previous_secret_sealed = None
         subscription.previous_secret_expires_at = None
     subscription.secret_sealed = sealing.seal(settings.secret_key, signing.new_secret())
-    _changed(subscription)
+    mark_changed(subscription)
     await session.flush()
     return _secret_out(settings, subscription)
 
@@ -580,13 +629,6 @@ async def replay(session: AsyncSession, owner: Owner, reference: str, since: dat
 # --- Disabling (by the owner or by the worker) ---------------------------------------------
 
 
-def _disable(subscription: WebhookSubscription, reason: str, now: datetime) -> None:
-    """Stop delivering to an endpoint; its pending deliveries wait for it to be enabled."""
-    subscription.enabled = False
-    subscription.disabled_at = now
-    subscription.disabled_reason = reason[:500]
-
-
 async def _recipients(session: AsyncSession, subscription: WebhookSubscription) -> list[str]:
     """Who is told when an endpoint is disabled: its contact, else the enterprise's members,
     else the agency's administrators."""
@@ -603,16 +645,19 @@ async def _recipients(session: AsyncSession, subscription: WebhookSubscription) 
 async def disable_failing(
     session: AsyncSession, subscription: WebhookSubscription, reason: str, now: datetime
 ) -> None:
-    """Disable an endpoint the worker gave up on, and tell its owner by e-mail."""
-    _disable(subscription, reason, now)
-    _changed(subscription)
+    """Disable an endpoint the worker gave up on (``reason`` GONE or FAILING), and tell its
+    owner by e-mail."""
+    if not disable(subscription, reason, now):
+        return
+    mark_changed(subscription)
+    reason_vi, reason_en = disabled_reason_text(reason)
     subject = "Điểm nhận sự kiện đã bị tạm dừng / Webhook endpoint disabled"
     body = (
         f"Điểm nhận sự kiện {subscription.url} ({subscription.reference}) đã bị tạm dừng: "
-        f"{reason}.\nCác sự kiện chưa gửi được giữ lại và sẽ được gửi khi bạn bật lại điểm"
+        f"{reason_vi}.\nCác sự kiện chưa gửi được giữ lại và sẽ được gửi khi bạn bật lại điểm"
         " nhận.\n\n"
         f"The webhook endpoint {subscription.url} ({subscription.reference}) was disabled: "
-        f"{reason}.\nUndelivered events are kept and will be sent once you enable it again.\n"
+        f"{reason_en}.\nUndelivered events are kept and will be sent once you enable it again.\n"
     )
     for to in await _recipients(session, subscription):
         await outbox.enqueue(session, mail.KIND, mail.email_payload(to, subject, body))

@@ -229,7 +229,12 @@ async def test_a_subscription_is_changed_disabled_and_enabled(
     subscription = await webhooks.get_subscription(db_session, admin.owner, reference)
     assert not subscription.enabled
     listed = visible_text((await client.get(AGENCY_PAGES)).text)
-    assert f"Đã tắt {subscription.disabled_reason}" in listed
+    assert subscription.disabled_reason == webhooks.OWNER
+    assert f"Đã tắt {subscription.disabled_reason_vi}" in listed
+    client.cookies.set("lang", "en")
+    english = visible_text((await client.get(AGENCY_PAGES)).text)
+    assert f"Turned off {subscription.disabled_reason_en}" in english
+    client.cookies.set("lang", "vi")
     on = await post_form(client, f"{page}/bat", [("version", str(subscription.version))])
     assert on.status_code == 303 and on.headers["location"] == f"{page}?da=bat"
     assert (await webhooks.get_subscription(db_session, admin.owner, reference)).enabled

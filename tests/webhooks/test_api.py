@@ -83,6 +83,12 @@ async def test_subscriptions_are_created_read_changed_and_deleted_with_etags(
     assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert (await client.delete(url, headers=commune | {"If-Match": 'W/"1"'})).status_code == 412
+    off = (await client.patch(url, headers=commune, json={"enabled": False})).json()
+    assert (off["enabled"], off["disabled_reason"]) == (False, "owner")
+    assert off["disabled_reason_vi"] == "Chủ sở hữu đã tắt điểm nhận"
+    assert off["disabled_reason_en"] == "Turned off by its owner"
+    on = (await client.patch(url, headers=commune, json={"enabled": True})).json()
+    assert on["enabled"] and on["disabled_reason"] is on["disabled_reason_en"] is None
 
     secret = await client.get(f"{url}/secret", headers=commune)
     assert secret.json()["secret"] == body["secret"]

@@ -171,7 +171,9 @@ async def test_gone_disables_the_subscription_until_it_is_enabled(
 
     assert report.disabled == 1
     out = await service.get_subscription(db_session, agency_owner, subscription)
-    assert not out.enabled and out.disabled_reason == "410 Gone"
+    assert not out.enabled and out.disabled_reason == service.GONE
+    assert out.disabled_reason_en is not None and "410 Gone" in out.disabled_reason_en
+    assert out.disabled_reason_vi is not None and "410 Gone" in out.disabled_reason_vi
     (row,) = await _deliveries(db_session, subscription)
     assert row.state == "pending" and row.last_status == 410
     await delivery.deliver_due(same_session(db_session), hook_settings)
@@ -214,7 +216,7 @@ async def test_five_days_of_failures_disable_and_tell_the_owner(
 
     assert report.disabled == 1
     out = await service.get_subscription(db_session, agency_owner, subscription)
-    assert not out.enabled and out.disabled_reason is not None and "5" in out.disabled_reason
+    assert not out.enabled and out.disabled_reason == service.FAILING
     mails = list(
         await db_session.scalars(
             select(OutboxMessage).where(OutboxMessage.payload["to"].as_string() == "ops@example.vn")
@@ -223,6 +225,8 @@ async def test_five_days_of_failures_disable_and_tell_the_owner(
     assert len(mails) == 1
     body = mails[0].payload["body"]
     assert body.index("đã bị tạm dừng") < body.index("was disabled")
+    assert service.DISABLED_REASONS[service.FAILING][0] in body
+    assert service.DISABLED_REASONS[service.FAILING][1] in body
     assert receiver.url in body
     # Disabled: nothing is posted any more, nothing is lost.
     sent = len(receiver.requests)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.kit.sealing import unseal
 from app.models.webhooks import PayloadFormat, WebhookSubscription
-from app.webhooks import national
+from app.webhooks import national, service
 from app.webhooks.signing import SECRET_MARK
 from app.worker.runner import run
 from tests.outbox.helpers import same_session
@@ -54,7 +54,7 @@ async def test_the_subscription_follows_the_settings(
 
     await national.sync_subscription(db_session, unset)
     [sink] = await _sinks(db_session)
-    assert sink.enabled is False and sink.disabled_reason == national.UNSET_REASON
+    assert sink.enabled is False and sink.disabled_reason == service.NOT_CONFIGURED
 
     moved = URL.replace("dvcquocgia", "dvc")
     await national.sync_subscription(
@@ -79,7 +79,10 @@ async def test_a_duplicate_sink_is_disabled(db_session: AsyncSession, settings: 
     )
     await db_session.flush()
     await national.sync_subscription(db_session, with_url)
-    assert [s.enabled for s in await _sinks(db_session)] == [True, False]
+    assert [(s.enabled, s.disabled_reason) for s in await _sinks(db_session)] == [
+        (True, None),
+        (False, service.DUPLICATE),
+    ]
 
 
 async def test_the_worker_syncs_the_subscription_when_it_starts(
