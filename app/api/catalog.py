@@ -40,6 +40,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Bounded as the database's integers are: a larger number is refused, not looked for.
+Version = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="A past version number")]
+
+
 class ProcedurePage(CursorPage[ProcedureSummary]):
     """A page of procedures."""
 
@@ -81,7 +85,7 @@ async def get_procedure(session: Session, code: str) -> ProcedureDetail:
 async def get_procedure_form(
     session: Session,
     code: str,
-    version: Annotated[int | None, Query(ge=1, description="A past version number")] = None,
+    version: Version = None,
 ) -> ProcedureForm:
     """The form definition of the current procedure version (or of an older one)."""
     return await service.get_form(session, code, version)
@@ -91,7 +95,7 @@ async def get_procedure_form(
 async def get_procedure_form_schema(
     session: Session,
     code: str,
-    version: Annotated[int | None, Query(ge=1, description="A past version number")] = None,
+    version: Version = None,
 ) -> dict[str, Any]:
     """The JSON Schema (2020-12) of the data the procedure's form accepts."""
     _, definition = await service.get_form_definition(session, code, version)

@@ -114,7 +114,8 @@ def _changing(
 # --- Request bodies --------------------------------------------------------------------------
 
 
-class _NoNul(BaseModel):
+# A body any of whose text holds NUL (which PostgreSQL cannot store) is refused whole.
+class NoNul(BaseModel):
     @model_validator(mode="after")
     def _refuse_nul(self) -> Any:
         if contains_nul(self.model_dump()):
@@ -147,7 +148,7 @@ class Contact(BaseModel):
         return value
 
 
-class DossierCreate(_NoNul):
+class DossierCreate(NoNul):
     """A new draft, optionally filed at once."""
 
     procedure: str = Field(
@@ -171,16 +172,16 @@ class DossierCreate(_NoNul):
     )
 
 
-class DraftPatch(DraftChanges, _NoNul):
+class DraftPatch(DraftChanges, NoNul):
     """A change to a draft; every part optional. `data` is merged key by key (null removes)."""
 
 
-class SupplementPatch(SupplementChanges, _NoNul):
+class SupplementPatch(SupplementChanges, NoNul):
     """Answers for a supplement, merged key by key (null removes one): only the answers the
     agency asked for may change."""
 
 
-class Withdrawal(_NoNul):
+class Withdrawal(NoNul):
     reason: str = Field(description="Why the applicant takes the dossier back")
 
 

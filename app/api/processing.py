@@ -17,7 +17,7 @@ from app.accounts.api_keys import SCOPE_PROCESS, SCOPE_READ
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
 from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
-from app.api.dossiers import DOWNLOADED, TOKEN
+from app.api.dossiers import DOWNLOADED, TOKEN, NoNul
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
 from app.api.pagination import PAGED, PageQuery
 from app.config import Settings
@@ -63,6 +63,10 @@ ACTION_RESPONSES = (
         },
     }
 )
+
+
+class ActionBody(ActionIn, NoNul):
+    """What an action takes; each action reads the parts it needs (see the action's text)."""
 
 
 def _actor(request: Request, principal: ApiPrincipal) -> Actor:
@@ -128,7 +132,7 @@ async def take_action(
     principal: Processor,
     code: DossierCode,
     action: Action,
-    body: ActionIn,
+    body: ActionBody,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:

@@ -73,6 +73,10 @@ async def test_an_agency_key_works_its_queue_and_takes_actions(
         f"/api/v1/dossiers/{code}/actions/request_supplement", json={"items": []}, headers=key
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == "items"
+    with_nul = await client.post(
+        f"/api/v1/dossiers/{code}/actions/assign", json={"official": "a\u0000b"}, headers=key
+    )
+    assert with_nul.status_code == 422 and with_nul.json()["code"] == "invalid_request"
 
     work = await client.get(f"/api/v1/dossiers/{code}/processing", headers=key)
     assert work.status_code == 200
