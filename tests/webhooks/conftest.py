@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import service as catalog
@@ -58,7 +59,8 @@ def receiver() -> Iterator[Receiver]:
             received = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             with lock:
                 state.requests.append(received)
-                status = state.status(received)
+            # Outside the lock: a test's ``status`` may hold its answer while others arrive.
+            status = state.status(received)
             answer = b"ok" if status != 204 else b""
             self.send_response(status)
             self.send_header("content-length", str(len(answer)))
@@ -83,6 +85,14 @@ def receiver() -> Iterator[Receiver]:
 def hook_settings(settings: Settings) -> Settings:
     """The suite's settings, letting callbacks reach the local receiver."""
     return settings.model_copy(update={"webhook_allowed_networks": "127.0.0.0/8"})
+
+
+@pytest.fixture
+def allow_local(app: FastAPI, hook_settings: Settings) -> Iterator[None]:
+    """The application lets callbacks reach the local receiver."""
+    app.state.settings, saved = hook_settings, app.state.settings
+    yield
+    app.state.settings = saved
 
 
 @pytest.fixture

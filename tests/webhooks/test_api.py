@@ -3,19 +3,17 @@ deliveries log, redelivery and replay, and the address checks as field errors.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import api_keys
 from app.config import Settings
 from app.dossiers.schemas import Applicant
 from app.kit.clock import utcnow
-from app.webhooks import delivery
+from app.webhooks import delivery, service
 from tests.fixtures.catalogs import AGENCY, CHILD_AGENCY
 from tests.fixtures.processing import Desk, file_dossier
 from tests.outbox.helpers import same_session
@@ -29,13 +27,6 @@ async def _key(session: AsyncSession, agency: str) -> dict[str, str]:
         session, agency_code=agency, name="Phần mềm", scopes=["webhooks:manage"]
     )
     return {"Authorization": f"Bearer {raw}"}
-
-
-@pytest.fixture
-def allow_local(app: FastAPI, hook_settings: Settings) -> Iterator[None]:
-    app.state.settings, saved = hook_settings, app.state.settings
-    yield
-    app.state.settings = saved
 
 
 @pytest.fixture
@@ -213,3 +204,36 @@ async def test_the_event_types_are_listed_without_a_key(client: httpx.AsyncClien
     names = [t["name"] for t in listed.json()]
     assert "dossier.submitted" in names and "payment.failed" in names
     assert all(t["description_vi"] and t["description_en"] for t in listed.json())
+
+
+async def test_a_replay_stops_at_the_limit_and_says_so(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    hook_settings: Settings,
+    commune: dict[str, str],
+    applicant: Applicant,
+    receiver: Receiver,
+    allow_local: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "REPLAY_MAX", 2)
+    before = utcnow() - timedelta(seconds=1)
+    codes = [await file_dossier(db_session, hook_settings, applicant) for _ in range(3)]
+    created = (await client.post(BASE, headers=commune, json={"url": receiver.url})).json()
+    url = f"{BASE}/{created['id']}"
+
+    replayed = await client.post(
+        f"{url}/replay", headers=commune, json={"since": before.isoformat()}
+    )
+
+    assert replayed.status_code == 202
+    body = replayed.json()
+    assert (body["queued"], body["limit"], body["truncated"]) == (2, 2, True)
+    queued = (await client.get(f"{url}/deliveries", headers=commune)).json()["items"]
+    # The oldest first: the third dossier waits for the next replay, from ``until``.
+    assert sorted(d["dossier_code"] for d in queued) == sorted(codes[:2])
+    details = [
+        (await client.get(f"{url}/deliveries/{d['id']}", headers=commune)).json() for d in queued
+    ]
+    last = max(datetime.fromisoformat(d["payload"]["timestamp"]) for d in details)
+    assert datetime.fromisoformat(body["until"]) == last

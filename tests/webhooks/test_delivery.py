@@ -3,7 +3,9 @@ and received through the real services, order per dossier, the retry schedule, d
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -291,3 +293,46 @@ async def test_an_address_refused_at_delivery_is_retried(
     assert detail.last_error.startswith("address refused")
     (attempt,) = detail.attempt_log
     assert attempt.status_code is None and attempt.error == detail.last_error
+
+
+async def test_a_stop_abandons_the_posts_under_way_and_frees_their_leases_at_once(
+    db_session: AsyncSession,
+    hook_settings: Settings,
+    applicant: Applicant,
+    agency_owner: Owner,
+    receiver: Receiver,
+) -> None:
+    subscription, _secret = await subscribe(db_session, hook_settings, agency_owner, receiver.url)
+    codes = [await file_dossier(db_session, hook_settings, applicant) for _ in range(2)]
+    arrived, answer = threading.Semaphore(0), threading.Event()
+
+    def slow(_r: object) -> int:
+        arrived.release()
+        answer.wait(30)
+        return 204
+
+    receiver.status = slow
+    stop = asyncio.Event()
+    draining = asyncio.create_task(
+        delivery.deliver_due(same_session(db_session), hook_settings, stop=stop)
+    )
+    try:
+        for _ in codes:
+            assert await asyncio.to_thread(arrived.acquire, True, 30)
+        # Both posts are held by the receiver: the worker is told to stop (SIGTERM).
+        stop.set()
+        report = await draining
+    finally:
+        answer.set()
+
+    assert report.delivered == report.retried == report.failed == 0
+    rows = await _deliveries(db_session, subscription)
+    assert len(rows) == 2
+    for row in rows:
+        assert row.state == "pending" and row.attempts == 0
+        assert row.lease_token is None and row.leased_until is None
+    # Free at once, not when the lease runs out: the next drain posts them again.
+    receiver.status = lambda _r: 204
+    assert (await delivery.deliver_due(same_session(db_session), hook_settings)).delivered == 2
+    for code in codes:
+        assert len(receiver.bodies_of(code)) == 2
