@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.accounts.api_keys import SCOPE_WEBHOOKS
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
@@ -37,7 +38,6 @@ from app.webhooks.schemas import (
 router = APIRouter(prefix="/webhooks")
 
 TAGS: list[str | Enum] = ["webhooks"]
-SCOPE_WEBHOOKS = "webhooks:manage"
 Manager = Annotated[ApiPrincipal, Depends(requires(SCOPE_WEBHOOKS))]
 SubscriptionId = Annotated[
     str, Path(max_length=40, pattern=r"^ep_[A-Za-z0-9_-]+$", description="The subscription's id")
