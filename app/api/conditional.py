@@ -6,6 +6,8 @@ canonical form, so that a body rendered by FastAPI and one rendered from a store
 alike), so it changes whenever anything shown changes, whatever table it comes from. A write's
 If-Match is compared with the tag of what the matching read gives now; the rows' optimistic
 locking (dossiers' row_version) then refuses a change that slips in between (409).
+Resources whose rows count their versions (webhook subscriptions) are tagged by that version
+instead (``version_tag``), and If-Match names the version a change was decided on.
 """
 
 from __future__ import annotations
@@ -99,6 +101,23 @@ def none_match(header: str | None, tag: str) -> bool:
         return True
     tags = _tags(header)
     return not ("*" in tags or _opaque(tag) in {_opaque(t) for t in tags})
+
+
+def version_tag(version: int) -> str:
+    """The entity tag of a resource whose row counts its versions (a webhook subscription):
+    ``W/"<version>"``, weak since a later release may render the same version with more."""
+    return f'W/"{version}"'
+
+
+def check_if_match_version(header: str | None, version: int) -> None:
+    """PreconditionFailed unless If-Match (if given) is ``*`` or names ``version_tag(version)``:
+    a version tag names one version of the resource exactly, so it matches with or without
+    its W/."""
+    if header is None:
+        return
+    tags = _tags(header)
+    if "*" not in tags and _opaque(version_tag(version)) not in {_opaque(t) for t in tags}:
+        raise PreconditionFailed()
 
 
 async def check_if_match(header: str | None, read: Callable[[], Awaitable[BaseModel]]) -> None:

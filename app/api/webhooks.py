@@ -3,7 +3,6 @@ deliveries. A key with the `webhooks:manage` scope manages its owner's subscript
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from typing import Annotated, Any
 
@@ -13,12 +12,12 @@ from fastapi.responses import JSONResponse, Response
 from app.accounts.api_keys import SCOPE_WEBHOOKS
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
+from app.api.conditional import check_if_match_version, none_match, version_tag
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
 from app.config import Settings
 from app.idempotency.schemas import StoredResponse
 from app.models.webhooks import DeliveryState
 from app.webhooks import service
-from app.webhooks.errors import VersionMismatch
 from app.webhooks.schemas import (
     CreatedSubscription,
     DeliveryDetail,
@@ -62,7 +61,6 @@ IfNoneMatch = Annotated[
         json_schema_extra={"maxLength": 1000},
     ),
 ]
-_VERSION = re.compile(r'^(?:W/)?"(\d{1,12})"$')
 
 ETAG: dict[str, Any] = {
     "ETag": {"description": 'W/"<version>" of the subscription', "schema": {"type": "string"}}
@@ -100,22 +98,20 @@ async def _owner(session: Session, principal: Manager) -> Owner:
 OwnerOf = Annotated[Owner, Depends(_owner)]
 
 
-def _etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def _expected(if_match: str | None) -> int | None:
-    """The version If-Match names (None for none or ``*``); 412 for one we never gave."""
-    if if_match is None or if_match.strip() == "*":
+async def _expected(
+    session: Session, owner: Owner, reference: str, if_match: str | None
+) -> int | None:
+    """The version a change was decided on (If-Match), 412 when it is not the present one;
+    the service refuses it again if the subscription changes before it is written."""
+    if if_match is None:
         return None
-    found = _VERSION.fullmatch(if_match.strip())
-    if found is None:
-        raise VersionMismatch()
-    return int(found.group(1))
+    present = await service.get_subscription(session, owner, reference)
+    check_if_match_version(if_match, present.version)
+    return present.version
 
 
 def _tagged(out: SubscriptionOut, status: int = 200) -> StoredResponse:
-    return StoredResponse(status, out.model_dump(mode="json"), {"ETag": _etag(out.version)})
+    return StoredResponse(status, out.model_dump(mode="json"), {"ETag": version_tag(out.version)})
 
 
 @router.get("/event-types", response_model=list[EventTypeOut], tags=TAGS)
@@ -145,7 +141,9 @@ async def create_subscription(
     async def work() -> StoredResponse:
         out, secret = await service.create_subscription(session, settings, owner, body)
         created = CreatedSubscription(**out.model_dump(), secret=secret)
-        return StoredResponse(201, created.model_dump(mode="json"), {"ETag": _etag(out.version)})
+        return StoredResponse(
+            201, created.model_dump(mode="json"), {"ETag": version_tag(out.version)}
+        )
 
     return await once(request, session, principal.key_prefix, idempotency_key, work)
 
@@ -172,9 +170,8 @@ async def get_subscription(
 ) -> Response:
     """One subscription of the caller, with its ETag."""
     out = await service.get_subscription(session, owner, subscription_id)
-    etag = _etag(out.version)
-    held = {tag.strip() for tag in (if_none_match or "").split(",")}
-    if etag in held or etag.removeprefix("W/") in held or "*" in held:
+    etag = version_tag(out.version)
+    if not none_match(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": etag})
 
@@ -195,8 +192,9 @@ async def update_subscription(
 ) -> Response:
     """Change the fields given; `enabled: true` resumes a disabled endpoint and what waited."""
     settings: Settings = request.app.state.settings
+    expected = await _expected(session, owner, subscription_id, if_match)
     out = await service.update_subscription(
-        session, settings, owner, subscription_id, body, _expected(if_match)
+        session, settings, owner, subscription_id, body, expected
     )
     tagged = _tagged(out)
     return JSONResponse(tagged.body, headers=tagged.headers)
@@ -212,7 +210,8 @@ async def delete_subscription(
     session: Session, owner: OwnerOf, subscription_id: SubscriptionId, if_match: IfMatch = None
 ) -> Response:
     """Delete a subscription; its deliveries still waiting fail."""
-    await service.delete_subscription(session, owner, subscription_id, _expected(if_match))
+    expected = await _expected(session, owner, subscription_id, if_match)
+    await service.delete_subscription(session, owner, subscription_id, expected)
     return Response(status_code=204)
 
 

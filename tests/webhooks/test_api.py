@@ -70,6 +70,10 @@ async def test_subscriptions_are_created_read_changed_and_deleted_with_etags(
     )
     assert changed.status_code == 200 and changed.headers["etag"] == 'W/"2"'
     assert changed.json()["event_types"] == ["dossier.received"]
+    # One of several tags, with or without W/, names the present version.
+    listed_tags = await client.patch(url, headers=commune | {"If-Match": '"9", "2"'}, json={})
+    assert listed_tags.status_code == 200 and listed_tags.headers["etag"] == 'W/"3"'
+    assert (await client.get(url, headers=commune | {"If-None-Match": '"3"'})).status_code == 304
     stale = await client.patch(url, headers=commune | {"If-Match": 'W/"1"'}, json={})
     assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
     assert stale.headers["content-type"].startswith("application/problem+json")
