@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -146,11 +147,15 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     comes out of a request whose host may not be called. No proxy is used, not even one from
     the environment: a proxy would connect to addresses it resolves itself."""
 
-    def __init__(self, settings: Settings, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
+    def __init__(
+        self, settings: Settings, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        # Loading the system's certificates takes tens of milliseconds: transports share one.
+        context = ssl_context or httpx.create_ssl_context()
+        super().__init__(verify=context, limits=limits)
         # httpx 0.28 takes no network backend: its pool is made again with ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

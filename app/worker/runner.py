@@ -164,8 +164,8 @@ async def run(
     async with unit_of_work() as session:
         await national.sync_subscription(session, settings)
     storage = storage_from_url(settings.storage_url)
-    # One HTTP client for every batch of callbacks: its connections are kept between them.
-    client = webhooks.new_client(settings)
+    # The same HTTP clients for every batch of callbacks: their connections are kept between them.
+    senders = webhooks.Senders(settings)
     next_housekeeping = 0.0
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
@@ -182,7 +182,7 @@ async def run(
                 log.exception("outbox drain failed; trying again")
             try:
                 # On a signal, the callbacks under way are abandoned and their leases freed.
-                await webhooks.deliver_due(unit_of_work, settings, client=client, stop=stop)
+                await webhooks.deliver_due(unit_of_work, settings, senders=senders, stop=stop)
             except Exception:
                 log.exception("callback delivery failed; trying again")
             if loop.time() >= next_housekeeping:
@@ -196,5 +196,5 @@ async def run(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-        await client.aclose()
+        await senders.aclose()
         await storage.aclose()

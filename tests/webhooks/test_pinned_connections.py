@@ -68,17 +68,17 @@ async def test_the_connection_goes_to_the_checked_address_with_the_host_name_kep
     )
     checked.clear()
     first = await file_dossier(db_session, hook_settings, applicant)
-    client = delivery.new_client(hook_settings)
+    senders = delivery.Senders(hook_settings)
     try:
         assert (
-            await delivery.deliver_due(same_session(db_session), hook_settings, client=client)
+            await delivery.deliver_due(same_session(db_session), hook_settings, senders=senders)
         ).delivered == 1
         second = await file_dossier(db_session, hook_settings, applicant)
         assert (
-            await delivery.deliver_due(same_session(db_session), hook_settings, client=client)
+            await delivery.deliver_due(same_session(db_session), hook_settings, senders=senders)
         ).delivered == 1
     finally:
-        await client.aclose()
+        await senders.aclose()
 
     assert [r.headers["host"] for r in receiver.requests] == [f"hooks.motcua.test:{port}"] * 2
     assert receiver.bodies_of(first) and receiver.bodies_of(second)

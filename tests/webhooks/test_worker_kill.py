@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from app.webhooks import repository, service
 from app.webhooks.schemas import Owner, SubscriptionIn
 from tests.conftest import TEST_SECRET_KEY
 from tests.fixtures.catalogs import CHILD_AGENCY, small_catalog
+from tests.webhooks.conftest import ReceiverServer
 
 DOSSIERS = 50
 EVENTS_PER_DOSSIER = 20
@@ -98,8 +99,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = ReceiverServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
