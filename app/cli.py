@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,12 +30,15 @@ from app.config import get_settings
 from app.documents import service as documents
 from app.dossiers.tasks import CleanupReport
 from app.errors import PortalError, ProblemList
+from app.kit.clock import aware
 from app.models.calendar import DayKind
 from app.processing import calendar_service, delegations
 from app.processing.calendar_schemas import CalendarDayOut
 from app.processing.calendar_service import CalendarDayInvalid
 from app.processing.delegation_schemas import DelegationOut
 from app.storage import storage_from_url
+from app.webhooks import service as webhooks
+from app.webhooks.schemas import DeliveryOut, DeliveryPage, ReplayOut, SubscriptionOut
 from app.worker import runner
 
 T = TypeVar("T")
@@ -49,6 +52,7 @@ units_cli = typer.Typer(help="Units (phòng, bộ phận) of agencies.")
 audit_cli = typer.Typer(help="The audit trail (nhật ký kiểm tra).")
 calendar_cli = typer.Typer(help="The province's working calendar (lịch làm việc).")
 delegations_cli = typer.Typer(help="Delegations (ủy quyền) of agencies' decisions.")
+webhooks_cli = typer.Typer(help="Callbacks (webhooks) of every enterprise and agency.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(catalog_cli, name="catalog")
 cli.add_typer(apikeys_cli, name="apikeys")
@@ -57,6 +61,7 @@ cli.add_typer(units_cli, name="units")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(calendar_cli, name="calendar")
 cli.add_typer(delegations_cli, name="delegations")
+cli.add_typer(webhooks_cli, name="webhooks")
 
 
 def _in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -676,6 +681,146 @@ def delegations_revoke(
         f"Đã thu hồi ủy quyền #{revoked.id} cho {_delegate(revoked)} / delegation #{revoked.id}"
         f" to {_delegate(revoked)} revoked"
     )
+
+
+SubscriptionArgument = Annotated[
+    str, typer.Argument(help="The subscription's id, as `webhooks list` shows it (ep_…)")
+]
+
+
+def _state(subscription: SubscriptionOut) -> str:
+    return "enabled" if subscription.enabled else f"off:{subscription.disabled_reason}"
+
+
+@webhooks_cli.command("list")
+def webhooks_list() -> None:
+    """List every subscription: its owner, state (off with its reason's code), deliveries
+    pending, failing since, URL."""
+    found = _in_unit_of_work(webhooks.every_subscription)
+    if not found:
+        typer.echo("Chưa có đăng ký nhận sự kiện nào / there are no webhook subscriptions")
+        return
+    _table(
+        [
+            ("ID", "OWNER", "STATE", "PENDING", "FAILING SINCE", "URL"),
+            *(
+                (
+                    s.id,
+                    f"enterprise:{s.enterprise_tax_code}"
+                    if s.enterprise_tax_code
+                    else f"agency:{s.agency_code}"
+                    if s.agency_code
+                    else "national-portal",
+                    _state(s),
+                    str(s.pending),
+                    _when(s.failing_since),
+                    s.url,
+                )
+                for s in found
+            ),
+        ]
+    )
+
+
+def _delivery_row(d: DeliveryOut) -> tuple[str, ...]:
+    return (
+        str(d.id),
+        d.event_type,
+        d.dossier_code or "-",
+        d.state,
+        str(d.attempts),
+        str(d.last_status or d.last_error or "-"),
+        _when(d.next_attempt_at),
+    )
+
+
+@webhooks_cli.command("deliveries")
+def webhooks_deliveries(
+    subscription: SubscriptionArgument,
+    state: Annotated[
+        str | None, typer.Option("--state", help="Only those pending, delivered or failed")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=webhooks.PAGE_MAX)] = 20,
+) -> None:
+    """List a subscription's deliveries, newest first."""
+
+    async def work(session: AsyncSession) -> DeliveryPage:
+        return await webhooks.list_deliveries(
+            session, webhooks.OPERATOR, subscription, state, limit=limit
+        )
+
+    page = _in_unit_of_work(work)
+    if not page.items:
+        typer.echo("Không có lần gửi nào / there are no deliveries")
+        return
+    heading = ("ID", "TYPE", "DOSSIER", "STATE", "ATTEMPTS", "LAST", "NEXT ATTEMPT")
+    _table([heading, *(_delivery_row(d) for d in page.items)])
+
+
+@webhooks_cli.command("redeliver")
+def webhooks_redeliver(
+    subscription: SubscriptionArgument,
+    delivery_id: Annotated[int, typer.Argument(min=1, help="As `webhooks deliveries` shows it")],
+) -> None:
+    """Send a delivery's event again, as a new delivery with the same webhook-id."""
+
+    async def work(session: AsyncSession) -> DeliveryOut:
+        return await webhooks.redeliver(session, webhooks.OPERATOR, subscription, delivery_id)
+
+    again = _in_unit_of_work(work)
+    typer.echo(
+        f"Đã xếp lần gửi #{again.id} ({again.event_id}) / delivery #{again.id}"
+        f" ({again.event_id}) queued"
+    )
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return aware(datetime.fromisoformat(text))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r}: ISO 8601, e.g. 2026-11-24T08:00+07:00") from exc
+
+
+@webhooks_cli.command("replay")
+def webhooks_replay(
+    subscription: SubscriptionArgument,
+    since: Annotated[str, typer.Option("--since", help="ISO 8601 moment (UTC without a zone)")],
+) -> None:
+    """Send again every event the subscription wants since a moment, oldest first, up to the
+    limit of one replay."""
+    moment = _moment(since)
+
+    async def work(session: AsyncSession) -> ReplayOut:
+        return await webhooks.replay(session, webhooks.OPERATOR, subscription, moment)
+
+    out = _in_unit_of_work(work)
+    typer.echo(f"Đã xếp {out.queued} lần gửi / {out.queued} deliveries queued")
+    if out.truncated and out.until is not None:
+        again = f"--since {out.until.isoformat()}"
+        typer.echo(
+            f"Dừng ở giới hạn {out.limit} sự kiện: hãy chạy lại với {again} / stopped at the"
+            f" limit of {out.limit} events: replay again with {again}"
+        )
+
+
+def _switch(subscription: str, enabled: bool) -> None:
+    async def work(session: AsyncSession) -> SubscriptionOut:
+        return await webhooks.set_enabled(session, webhooks.OPERATOR, subscription, enabled)
+
+    out = _in_unit_of_work(work)
+    typer.echo(f"{out.id}: {_state(out)}")
+
+
+@webhooks_cli.command("enable")
+def webhooks_enable(subscription: SubscriptionArgument) -> None:
+    """Turn a subscription on: the deliveries that waited for it are due at once."""
+    _switch(subscription, True)
+
+
+@webhooks_cli.command("disable")
+def webhooks_disable(subscription: SubscriptionArgument) -> None:
+    """Turn a subscription off: its deliveries wait until it is turned on again."""
+    _switch(subscription, False)
 
 
 def main() -> None:

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from app.models.accounts import Account, EnterpriseMember
+from app.models.accounts import Account, Enterprise, EnterpriseMember
+from app.models.catalog import Agency
 from app.models.dossiers import Dossier
 from app.models.webhooks import (
     DeliveryState,
@@ -41,14 +42,18 @@ async def add_subscription(session: AsyncSession, subscription: WebhookSubscript
     await session.flush()
 
 
-def _owned(owner: Owner) -> Any:
+def _owned(owner: Owner | None) -> Any:
+    """The owner's subscriptions; every one, the national portal's too, for None (the
+    operator)."""
+    if owner is None:
+        return true()
     if owner.enterprise_id is not None:
         return WebhookSubscription.enterprise_id == owner.enterprise_id
     return WebhookSubscription.agency_id == owner.agency_id
 
 
 async def subscription_of(
-    session: AsyncSession, owner: Owner, reference: str
+    session: AsyncSession, owner: Owner | None, reference: str
 ) -> WebhookSubscription | None:
     """The owner's subscription (not deleted) with this public id."""
     found: WebhookSubscription | None = await session.scalar(
@@ -72,6 +77,29 @@ async def subscriptions_page(
         query = query.where(WebhookSubscription.id > after_id)
     rows = await session.scalars(query.order_by(WebhookSubscription.id).limit(limit))
     return list(rows)
+
+
+async def every_subscription(
+    session: AsyncSession,
+) -> list[tuple[WebhookSubscription, str | None, str | None, int]]:
+    """Every subscription not deleted, in the order they were made, with its enterprise's tax
+    code, its agency's code and how many of its deliveries are pending."""
+    pending = (
+        select(func.count())
+        .where(
+            WebhookDelivery.subscription_id == WebhookSubscription.id,
+            WebhookDelivery.state == PENDING,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(WebhookSubscription, Enterprise.tax_code, Agency.code, pending)
+        .outerjoin(Enterprise, Enterprise.id == WebhookSubscription.enterprise_id)
+        .outerjoin(Agency, Agency.id == WebhookSubscription.agency_id)
+        .where(WebhookSubscription.deleted_at.is_(None))
+        .order_by(WebhookSubscription.id)
+    )
+    return [(s, tax_code, code, int(count)) for s, tax_code, code, count in rows]
 
 
 async def subscribers(
@@ -187,14 +215,15 @@ async def attempts_of(session: AsyncSession, delivery_id: int) -> list[WebhookAt
 
 
 async def events_since(
-    session: AsyncSession, owner: Owner, since: datetime, after_id: int, limit: int
+    session: AsyncSession, owner: Owner | None, since: datetime, after_id: int, limit: int
 ) -> list[WebhookEvent]:
     """Events of the owner's dossiers from ``since`` on, in order, after the event ``after_id``:
-    an enterprise's own dossiers, the dossiers an agency receives or handles."""
+    an enterprise's own dossiers, the dossiers an agency receives or handles; every dossier's
+    for None (the national portal's sink)."""
     query = select(WebhookEvent).join(Dossier, Dossier.code == WebhookEvent.dossier_code)
-    if owner.enterprise_id is not None:
+    if owner is not None and owner.enterprise_id is not None:
         query = query.where(Dossier.enterprise_id == owner.enterprise_id)
-    else:
+    elif owner is not None:
         query = query.where(
             or_(Dossier.agency_id == owner.agency_id, Dossier.handling_agency_id == owner.agency_id)
         )

@@ -86,6 +86,14 @@ class SubscriptionOut(BaseModel):
     version: int = Field(description='Grows with each change; the ETag is W/"<version>"')
 
 
+class OperatedSubscription(SubscriptionOut):
+    """A subscription as the operator sees it: whose, and how much waits."""
+
+    enterprise_tax_code: str | None
+    agency_code: str | None = Field(description="Both None: the national portal's sink")
+    pending: int = Field(description="Deliveries not yet delivered nor failed")
+
+
 class SecretOut(BaseModel):
     secret: str = Field(examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
     previous_secret_expires_at: datetime | None

@@ -4,6 +4,8 @@ enterprises and agencies, managed through their API keys or their pages.
 
 Every operation on subscriptions takes an ``Owner``: the API builds it from the key
 (``owner_of_key``), the pages from the signed-in enterprise member or agency administrator.
+The operator's command (``motcua webhooks``) passes ``OPERATOR`` to those that accept it, and
+reaches every subscription, the national portal's sink too.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from app.webhooks.schemas import (
     DeliveryOut,
     DeliveryPage,
     EventTypeOut,
+    OperatedSubscription,
     Owner,
     ReplayOut,
     SecretOut,
@@ -70,6 +73,8 @@ REPLAY_MAX = 10_000
 _REPLAY_CHUNK = 1000
 MAX_CODE_LENGTH = 20
 DELETED = "subscription deleted"
+# Whoever runs the portal: every subscription, whatever its owner.
+OPERATOR: Owner | None = None
 # Why an endpoint is off: the code stored in ``disabled_reason`` (and given by the API), and
 # its text in Vietnamese and English.
 OWNER, GONE, FAILING = "owner", "gone", "failing"
@@ -360,7 +365,10 @@ async def list_subscriptions(
 
 
 async def _subscription(
-    session: AsyncSession, owner: Owner, reference: str, expected_version: int | None = None
+    session: AsyncSession,
+    owner: Owner | None,
+    reference: str,
+    expected_version: int | None = None,
 ) -> WebhookSubscription:
     found = await repository.subscription_of(session, owner, reference)
     if found is None:
@@ -374,6 +382,22 @@ def mark_changed(subscription: WebhookSubscription) -> None:
     """A new version of the subscription (its ETag changes)."""
     subscription.row_version += 1
     subscription.updated_at = utcnow()
+
+
+async def every_subscription(session: AsyncSession) -> list[OperatedSubscription]:
+    """Every subscription, the national portal's sink too, with its owner and how many of its
+    deliveries wait: what the operator looks after."""
+    return [
+        OperatedSubscription(
+            **_out(subscription).model_dump(),
+            enterprise_tax_code=tax_code,
+            agency_code=agency_code,
+            pending=pending,
+        )
+        for subscription, tax_code, agency_code, pending in await repository.every_subscription(
+            session
+        )
+    ]
 
 
 async def get_subscription(session: AsyncSession, owner: Owner, reference: str) -> SubscriptionOut:
@@ -444,9 +468,9 @@ def _switch(subscription: WebhookSubscription, enabled: bool) -> bool:
 
 
 async def set_enabled(
-    session: AsyncSession, owner: Owner, reference: str, enabled: bool
+    session: AsyncSession, owner: Owner | None, reference: str, enabled: bool
 ) -> SubscriptionOut:
-    """Resume (and deliver what waited) or pause an endpoint."""
+    """Resume (and deliver what waited) or pause an endpoint (any one for OPERATOR)."""
     subscription = await _subscription(session, owner, reference)
     if _switch(subscription, enabled):
         mark_changed(subscription)
@@ -547,13 +571,14 @@ def _state_filter(state: str | None) -> str | None:
 
 async def list_deliveries(
     session: AsyncSession,
-    owner: Owner,
+    owner: Owner | None,
     reference: str,
     state: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
 ) -> DeliveryPage:
-    """The deliveries of a subscription, newest first, optionally only those in ``state``."""
+    """The deliveries of a subscription (any one for OPERATOR), newest first, optionally only
+    those in ``state``."""
     subscription = await _subscription(session, owner, reference)
     limit = max(1, min(limit, PAGE_MAX))
     rows = await repository.deliveries_page(
@@ -568,7 +593,7 @@ async def list_deliveries(
 
 
 async def _delivery(
-    session: AsyncSession, owner: Owner, reference: str, delivery_id: int
+    session: AsyncSession, owner: Owner | None, reference: str, delivery_id: int
 ) -> WebhookDelivery:
     subscription = await _subscription(session, owner, reference)
     found = await repository.delivery_of(session, subscription.id, delivery_id)
@@ -591,9 +616,10 @@ async def get_delivery(
 
 
 async def redeliver(
-    session: AsyncSession, owner: Owner, reference: str, delivery_id: int
+    session: AsyncSession, owner: Owner | None, reference: str, delivery_id: int
 ) -> DeliveryOut:
-    """Send a delivery's event again, as a new delivery (with the same webhook-id)."""
+    """Send a delivery's event again, as a new delivery (with the same webhook-id); any
+    subscription's for OPERATOR."""
     original = await _delivery(session, owner, reference, delivery_id)
     now = utcnow()
     again = WebhookDelivery(**_delivery_row(original.subscription_id, original.event, now))
@@ -603,14 +629,28 @@ async def redeliver(
     return _delivery_out(again)
 
 
-async def replay(session: AsyncSession, owner: Owner, reference: str, since: datetime) -> ReplayOut:
-    """Queue again every event the subscription wants since ``since``, oldest first, at most
-    REPLAY_MAX of them (``truncated`` then says so: replay again from ``until``)."""
+def _owner_of(subscription: WebhookSubscription) -> Owner | None:
+    """Whose dossiers the subscription may hear of; None for the national portal's sink,
+    which hears of every dossier."""
+    if subscription.enterprise_id is not None:
+        return Owner(enterprise_id=subscription.enterprise_id)
+    if subscription.agency_id is not None:
+        return Owner(agency_id=subscription.agency_id)
+    return None
+
+
+async def replay(
+    session: AsyncSession, owner: Owner | None, reference: str, since: datetime
+) -> ReplayOut:
+    """Queue again every event the subscription (any one for OPERATOR) wants since ``since``,
+    oldest first, at most REPLAY_MAX of them (``truncated`` then says so: replay again from
+    ``until``)."""
     subscription = await _subscription(session, owner, reference)
+    whose = _owner_of(subscription)
     now = utcnow()
     after_id, queued, truncated, until = 0, 0, False, None
     while not truncated:
-        events = await repository.events_since(session, owner, since, after_id, _REPLAY_CHUNK)
+        events = await repository.events_since(session, whose, since, after_id, _REPLAY_CHUNK)
         if not events:
             break
         after_id = events[-1].id
