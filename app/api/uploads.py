@@ -32,7 +32,7 @@ from app.accounts import api_keys
 from app.accounts import service as accounts
 from app.accounts.errors import Unauthorized
 from app.api import problems
-from app.api.auth import FORBIDDEN, Session, bearer
+from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, admit_key, bearer
 from app.config import Settings
 from app.dossiers import service as dossiers
 from app.dossiers import uploads
@@ -116,10 +116,21 @@ class NotSignedIn(Unauthorized):
 # --- Every response carries Tus-Resumable ----------------------------------------------------
 
 
-class TusRoute(APIRoute):
-    """Adds ``Tus-Resumable`` to each answer, errors included.
+# Where ``tus_applicant`` leaves the admitted key's RateLimit-* for TusRoute: the endpoints
+# answer with responses of their own, into which FastAPI copies no dependency's headers.
+_RATE_LIMIT_STATE = "tus_rate_limit_headers"
 
-    Errors are re-raised (with the header attached) rather than answered here, so the
+
+def _answer_headers(request: Request) -> dict[str, str]:
+    """``Tus-Resumable``, and the RateLimit-* of the API key that was admitted, if any."""
+    counted: dict[str, str] = getattr(request.state, _RATE_LIMIT_STATE, {})
+    return {**counted, "Tus-Resumable": TUS_VERSION}
+
+
+class TusRoute(APIRoute):
+    """Adds ``Tus-Resumable`` (and an API key's RateLimit-*) to each answer, errors included.
+
+    Errors are re-raised (with the headers attached) rather than answered here, so the
     request's unit of work still sees them and rolls back.
     """
 
@@ -130,16 +141,16 @@ class TusRoute(APIRoute):
             try:
                 response = await handler(request)
             except PortalError as exc:
-                exc.headers["Tus-Resumable"] = TUS_VERSION
+                exc.headers.update(_answer_headers(request))
                 raise
             except HTTPException as exc:
-                exc.headers = {**(exc.headers or {}), "Tus-Resumable": TUS_VERSION}
+                exc.headers = {**(exc.headers or {}), **_answer_headers(request)}
                 raise
             except ClientDisconnect as exc:
                 interrupted = UploadInterrupted()
                 interrupted.headers["Tus-Resumable"] = TUS_VERSION
                 raise interrupted from exc
-            response.headers["Tus-Resumable"] = TUS_VERSION
+            response.headers.update(_answer_headers(request))
             return response
 
         return tus_handler
@@ -181,21 +192,23 @@ def _require_tus_version(request: Request) -> None:
 
 async def tus_applicant(
     request: Request,
+    response: Response,
     session: Session,
-    _key: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     _cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> Applicant:
-    """Who uploads: the enterprise of an API key with ``dossiers:submit``, or the signed-in
-    account of the browser's session cookie. Checks the tus version first."""
+    """Who uploads: the enterprise of an API key with ``dossiers:submit`` (counted against
+    the key's requests a minute, as on every keyed operation), or the signed-in account of the
+    browser's session cookie. Checks the tus version first."""
     _require_tus_version(request)
-    authorization = request.headers.get("authorization")
-    if authorization is not None:
-        scheme, _, raw_key = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not raw_key.strip():
-            raise Unauthorized()
-        principal = await api_keys.authenticate(session, raw_key)
+    if credentials is not None:
+        principal = await admit_key(request, session, credentials.credentials, response)
+        setattr(request.state, _RATE_LIMIT_STATE, dict(response.headers))
         api_keys.require_scopes(principal, api_keys.SCOPE_SUBMIT)
         return await dossiers.applicant_for_enterprise(session, api_keys.enterprise_of(principal))
+    if "authorization" in request.headers:
+        # Not a Bearer key: refused as a bad key, not passed over for the cookie.
+        raise Unauthorized()
     settings = _settings(request)
     token = unsign(settings.secret_key, "session", request.cookies.get(SESSION_COOKIE))
     account = await accounts.current_account(session, token)
@@ -304,9 +317,15 @@ _FILE_ID = _response_header("The dossier file the finished upload became")
 _OFFSET = _response_header("Bytes received so far", {"type": "integer", "minimum": 0})
 Responses = dict[int | str, dict[str, Any]]
 _AUTH_ERRORS: Responses = (
-    Responses(
+    UNAUTHORIZED
+    | Responses(
         {
-            401: {"description": "Not signed in and no usable API key"},
+            401: {
+                **UNAUTHORIZED[401],
+                "description": "Not signed in, and no usable API key: missing, malformed,"
+                " unknown, revoked or expired (code api_key_expired for an expired one)"
+                " (application/problem+json)",
+            },
             412: {
                 "description": "Tus-Resumable missing or not 1.0.0",
                 "headers": {"Tus-Version": _response_header("The tus versions supported")},

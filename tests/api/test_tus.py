@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ from tusclient.exceptions import TusCommunicationError
 from tusclient.storage.filestorage import FileStorage as UrlStorage
 
 from app.accounts import api_keys
+from app.api import auth
 from app.api.uploads import TusHeaderInvalid, parse_metadata
 from app.config import Settings
 from app.db import Database
@@ -522,3 +523,60 @@ async def test_the_pages_upload_with_the_session_cookie(
     with pytest.raises(TusCommunicationError) as refused:
         forged.upload()
     assert refused.value.status_code == 401
+
+
+# --- An API key's requests a minute ----------------------------------------------------------
+
+# Half a minute into a minute for the key's count (the live server runs in a thread of this
+# process): the test's requests never straddle two windows.
+FIXED_NOW = datetime(2030, 3, 4, 5, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api_keys, "utcnow", lambda: FIXED_NOW)
+        patch.setattr(auth, "utcnow", lambda: FIXED_NOW)
+        yield
+
+
+async def test_a_keys_fourth_request_in_a_minute_gets_429(
+    live_server: str, enterprise: Caller, database: Database, fixed_clock: None
+) -> None:
+    async with database.unit_of_work() as session:
+        draft = await repository.by_reference(session, enterprise.draft)
+        assert draft is not None
+        _out, raw = await api_keys.create_api_key(
+            session,
+            enterprise_tax_code=draft.applicant_id_number,
+            name="Three a minute",
+            scopes=[api_keys.SCOPE_SUBMIT],
+            rate_limit=3,
+        )
+    limited = Caller({"Authorization": f"Bearer {raw}"}, enterprise.draft)
+    data = pdf(2 * MIB)
+    # Three requests: the creation and two chunks.
+    uploader = tus.TusClient(endpoint(live_server), headers=limited.headers).uploader(
+        file_stream=io.BytesIO(data), chunk_size=MIB, metadata=metadata(limited.draft)
+    )
+    uploader.upload()
+    assert uploader.offset == len(data)
+    last = uploader.request.response_headers
+    assert (last["ratelimit-limit"], last["ratelimit-remaining"]) == ("3", "0")
+    assert last["ratelimit-reset"] == "30"
+
+    with httpx.Client(base_url=live_server, headers={"Accept-Language": "en"}) as http:
+        refused = delete(http, limited, uploader.url)
+        assert_problem(refused, 429, "rate_limited")
+        assert refused.headers["retry-after"] == "30"
+        assert refused.headers["ratelimit-remaining"] == "0"
+        body = refused.json()
+        assert body["status"] == 429 and body["type"].endswith("rate_limited")
+        assert "3 requests a minute" in body["detail"]
+        # Another key of the same enterprise counts on its own.
+        other = head(http, enterprise, uploader.url)
+        assert other.status_code == 200
+        left, limit = other.headers["ratelimit-remaining"], other.headers["ratelimit-limit"]
+        assert int(left) == int(limit) - 1
+    # The refused termination did nothing.
+    assert await upload_row(database, uploader.url) is not None
