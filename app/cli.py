@@ -37,7 +37,9 @@ from app.processing.calendar_schemas import CalendarDayOut
 from app.processing.calendar_service import CalendarDayInvalid
 from app.processing.delegation_schemas import DelegationOut
 from app.storage import storage_from_url
+from app.webhooks import national
 from app.webhooks import service as webhooks
+from app.webhooks.delivery import deliver_due
 from app.webhooks.schemas import DeliveryOut, DeliveryPage, ReplayOut, SubscriptionOut
 from app.worker import runner
 
@@ -107,7 +109,7 @@ def worker(
         bool, typer.Option("--once", help="Deliver what is due now, then exit")
     ] = False,
 ) -> None:
-    """Deliver the outbox (e-mails...) until SIGTERM or SIGINT."""
+    """Deliver the outbox (e-mails...) and the signed callbacks until SIGTERM or SIGINT."""
     settings = get_settings()
 
     async def work() -> None:
@@ -120,6 +122,14 @@ def worker(
                     f"Đã gửi {report.delivered}, sẽ thử lại {report.retried}, "
                     f"thất bại {report.failed} / delivered {report.delivered}, "
                     f"to retry {report.retried}, failed {report.failed}"
+                )
+                async with database.unit_of_work() as session:
+                    await national.sync_subscription(session, settings)
+                calls = await deliver_due(database.unit_of_work, settings)
+                typer.echo(
+                    f"Callback: đã gửi {calls.delivered}, sẽ thử lại {calls.retried}, "
+                    f"thất bại {calls.failed} / delivered {calls.delivered}, "
+                    f"to retry {calls.retried}, failed {calls.failed}"
                 )
             else:
                 await runner.run(database.unit_of_work, settings)
