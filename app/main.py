@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from app import api, web
 from app.api import problems
+from app.api.auth import RateLimitHeaders
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import ChangedMeanwhile, InvalidInput, PortalError
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.storage = storage
     app.include_router(api.router)
+    app.add_middleware(RateLimitHeaders)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]
     web.install(app, settings)
 

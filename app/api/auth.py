@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import api_keys
 from app.accounts.errors import RateLimited, Unauthorized
@@ -90,14 +92,13 @@ async def _apart_from(session: AsyncSession) -> AsyncIterator[AsyncSession]:
             raise
 
 
-async def admit_key(
-    request: Request, session: AsyncSession, raw_key: str, response: Response
-) -> ApiPrincipal:
+async def admit_key(request: Request, session: AsyncSession, raw_key: str) -> ApiPrincipal:
     """The enterprise or agency and the key behind a raw key, with its request counted: 401
     problem+json for a key that is not usable, 429 past its requests a minute.
 
     The count is committed before the request's own work starts (a failing request still
-    counts, and SQLite's one writer is free again); the RateLimit-* headers go on ``response``.
+    counts, and SQLite's one writer is free again); ``RateLimitHeaders`` puts the RateLimit-*
+    headers on whatever answers the request.
     """
     settings: Settings = request.app.state.settings
     async with _apart_from(session) as counting:
@@ -107,20 +108,19 @@ async def admit_key(
     now = utcnow()
     if window.exceeded:
         raise RateLimited(window, now)
-    response.headers.update(window.headers(now))
+    request.state.rate_limit_headers = window.headers(now)
     return principal
 
 
 async def api_principal(
     request: Request,
-    response: Response,
     session: Session,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiPrincipal:
     """The enterprise or agency and the key calling (see ``admit_key``)."""
     if credentials is None:
         raise Unauthorized()
-    return await admit_key(request, session, credentials.credentials, response)
+    return await admit_key(request, session, credentials.credentials)
 
 
 Principal = Annotated[ApiPrincipal, Depends(api_principal)]
@@ -139,3 +139,27 @@ def requires(*scopes: str) -> Callable[[ApiPrincipal], Awaitable[ApiPrincipal]]:
         return principal
 
     return principal_with_scopes
+
+
+class RateLimitHeaders:
+    """Adds the admitted API key's RateLimit-* headers to the answer, whatever made it: a
+    returned model, a response an endpoint built itself, a stored idempotent reply, a download.
+    (FastAPI copies a dependency's headers only onto the responses it builds.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            counted: dict[str, str] = scope.get("state", {}).get("rate_limit_headers", {})
+            if message["type"] == "http.response.start" and counted:
+                headers = MutableHeaders(scope=message)
+                for name, value in counted.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -116,19 +116,11 @@ class NotSignedIn(Unauthorized):
 # --- Every response carries Tus-Resumable ----------------------------------------------------
 
 
-# Where ``tus_applicant`` leaves the admitted key's RateLimit-* for TusRoute: the endpoints
-# answer with responses of their own, into which FastAPI copies no dependency's headers.
-_RATE_LIMIT_STATE = "tus_rate_limit_headers"
-
-
-def _answer_headers(request: Request) -> dict[str, str]:
-    """``Tus-Resumable``, and the RateLimit-* of the API key that was admitted, if any."""
-    counted: dict[str, str] = getattr(request.state, _RATE_LIMIT_STATE, {})
-    return {**counted, "Tus-Resumable": TUS_VERSION}
+TUS_HEADERS = {"Tus-Resumable": TUS_VERSION}
 
 
 class TusRoute(APIRoute):
-    """Adds ``Tus-Resumable`` (and an API key's RateLimit-*) to each answer, errors included.
+    """Adds ``Tus-Resumable`` to each answer, errors included.
 
     Errors are re-raised (with the headers attached) rather than answered here, so the
     request's unit of work still sees them and rolls back.
@@ -141,16 +133,16 @@ class TusRoute(APIRoute):
             try:
                 response = await handler(request)
             except PortalError as exc:
-                exc.headers.update(_answer_headers(request))
+                exc.headers.update(TUS_HEADERS)
                 raise
             except HTTPException as exc:
-                exc.headers = {**(exc.headers or {}), **_answer_headers(request)}
+                exc.headers = {**(exc.headers or {}), **TUS_HEADERS}
                 raise
             except ClientDisconnect as exc:
                 interrupted = UploadInterrupted()
-                interrupted.headers["Tus-Resumable"] = TUS_VERSION
+                interrupted.headers.update(TUS_HEADERS)
                 raise interrupted from exc
-            response.headers.update(_answer_headers(request))
+            response.headers.update(TUS_HEADERS)
             return response
 
         return tus_handler
@@ -192,7 +184,6 @@ def _require_tus_version(request: Request) -> None:
 
 async def tus_applicant(
     request: Request,
-    response: Response,
     session: Session,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     _cookie: Annotated[str | None, Depends(session_cookie)],
@@ -202,8 +193,7 @@ async def tus_applicant(
     browser's session cookie. Checks the tus version first."""
     _require_tus_version(request)
     if credentials is not None:
-        principal = await admit_key(request, session, credentials.credentials, response)
-        setattr(request.state, _RATE_LIMIT_STATE, dict(response.headers))
+        principal = await admit_key(request, session, credentials.credentials)
         api_keys.require_scopes(principal, api_keys.SCOPE_SUBMIT)
         return await dossiers.applicant_for_enterprise(session, api_keys.enterprise_of(principal))
     if "authorization" in request.headers:

@@ -291,10 +291,15 @@ async def test_the_fourth_request_in_a_minute_gets_429(
         assert ok.headers["ratelimit-limit"] == "3"
         assert ok.headers["ratelimit-remaining"] == "2"
         assert ok.headers["ratelimit-reset"] == "30"
-        # A request that fails (its unit of work rolls back) still counts.
+        # A request that fails (its unit of work rolls back) still counts, and says so.
         failed = await call(first, "/api/v1/procedures/9.999999")
-        assert failed.status_code == 404
-        assert (await call(first)).headers["ratelimit-remaining"] == "0"
+        assert failed.status_code == 404 and failed.headers["ratelimit-remaining"] == "1"
+        # An answer the route makes itself (304 to a matching If-None-Match) says it too.
+        unchanged = await http.get(
+            "/api/v1/fields",
+            headers={"Authorization": f"Bearer {first}", "If-None-Match": ok.headers["etag"]},
+        )
+        assert unchanged.status_code == 304 and unchanged.headers["ratelimit-remaining"] == "0"
         refused = await call(first)
         assert refused.status_code == 429
         assert refused.headers["content-type"].startswith(PROBLEM)
