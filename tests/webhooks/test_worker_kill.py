@@ -5,7 +5,6 @@ dossier arrive in order."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -20,16 +19,12 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from app.catalog import service as catalog
-from app.catalog.importing import import_catalog
 from app.config import Settings
-from app.db import PROJECT_DIR, Database, upgrade
+from app.db import Database
 from app.models.webhooks import WebhookDelivery, WebhookEvent
-from app.webhooks import repository, service
-from app.webhooks.schemas import Owner, SubscriptionIn
-from tests.conftest import TEST_SECRET_KEY
-from tests.fixtures.catalogs import CHILD_AGENCY, small_catalog
+from tests.fixtures.catalogs import CHILD_AGENCY
 from tests.webhooks.conftest import ReceiverServer
+from tests.webhooks.processes import pending_callbacks, worker_env
 
 DOSSIERS = 50
 EVENTS_PER_DOSSIER = 20
@@ -110,47 +105,24 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         server.server_close()
 
 
-async def _prepare(url: str, settings: Settings, target: str) -> str:
-    """A subscription of the test agency and 1,000 events with their deliveries, as publish
-    writes them; the subscription's secret."""
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    try:
-        async with database.unit_of_work() as session:
-            await import_catalog(session, small_catalog())
-            agency = await catalog.agency_by_code(session, CHILD_AGENCY)
-            assert agency is not None
-            owner = Owner(agency_id=agency.id)
-            out, secret = await service.create_subscription(
-                session, settings, owner, SubscriptionIn(url=target)
-            )
-            subscription = await repository.subscription_of(session, owner, out.id)
-            assert subscription is not None
-            events = [
-                WebhookEvent(
-                    reference=f"msg_kill_{dossier}_{n}",
-                    type="dossier.step_completed",
-                    dossier_code=f"KILL-{dossier:03d}",
-                    agency_code=CHILD_AGENCY,
-                    sequence=n,
-                    payload={
-                        "type": "dossier.step_completed",
-                        "timestamp": "2026-11-24T08:00:00+07:00",
-                        "data": {"dossier_code": f"KILL-{dossier:03d}", "n": n},
-                    },
-                )
-                # Interleaved, as the changes of many dossiers are.
-                for n in range(EVENTS_PER_DOSSIER)
-                for dossier in range(DOSSIERS)
-            ]
-            session.add_all(events)
-            await session.flush()
-            await repository.add_deliveries(
-                session, [service._delivery_row(subscription.id, e, e.occurred_at) for e in events]
-            )
-        return secret
-    finally:
-        await database.dispose()
+def _events() -> list[WebhookEvent]:
+    """1,000 events of 50 dossiers, interleaved as the changes of many dossiers are."""
+    return [
+        WebhookEvent(
+            reference=f"msg_kill_{dossier}_{n}",
+            type="dossier.step_completed",
+            dossier_code=f"KILL-{dossier:03d}",
+            agency_code=CHILD_AGENCY,
+            sequence=n,
+            payload={
+                "type": "dossier.step_completed",
+                "timestamp": "2026-11-24T08:00:00+07:00",
+                "data": {"dossier_code": f"KILL-{dossier:03d}", "n": n},
+            },
+        )
+        for n in range(EVENTS_PER_DOSSIER)
+        for dossier in range(DOSSIERS)
+    ]
 
 
 async def _leased_and_pending(url: str) -> tuple[int, int]:
@@ -188,19 +160,12 @@ def test_every_callback_arrives_in_order_after_the_worker_is_killed(
 ) -> None:
     state, target = receiver
     hook_settings = settings.model_copy(update={"webhook_allowed_networks": "127.0.0.0/8"})
-    state.secret = asyncio.run(_prepare(fresh_database_url, hook_settings, target))
-    env = {
-        **os.environ,
-        "MOTCUA_ENVIRONMENT": "development",
-        "MOTCUA_DATABASE_URL": fresh_database_url,
-        "MOTCUA_STORAGE_URL": str(tmp_path / "files"),
-        "MOTCUA_SECRET_KEY": TEST_SECRET_KEY,
-        "MOTCUA_MAIL_DIR": str(tmp_path / "mail"),
-        "MOTCUA_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "MOTCUA_WEBHOOK_BATCH": str(BATCH),
-        "MOTCUA_WEBHOOK_LEASE_SECONDS": "3",
-        "PYTHONPATH": str(PROJECT_DIR),
-    }
+    state.secret = asyncio.run(
+        pending_callbacks(fresh_database_url, hook_settings, target, _events())
+    )
+    env = worker_env(
+        fresh_database_url, tmp_path, webhook_batch=str(BATCH), webhook_lease_seconds="3"
+    )
     first = _start_worker(env, tmp_path)
     try:
         assert state.reached.wait(60), "the worker delivered too little before the kill"
