@@ -189,6 +189,54 @@ async def test_wrong_details_are_shown_beside_their_fields(
     assert (await webhooks.list_subscriptions(db_session, admin.owner)).items == []
 
 
+# The address keeps a public host: only the NUL in its path is wrong with it.
+WITH_NUL = {
+    "url": f"{ENDPOINT}/a\x00b",
+    "description": "Hệ thống\x00một cửa",
+    "procedure_codes": "1.000656, 2.0\x00815",
+    "agency_codes": "000.00.41\x00.H39",
+}
+
+
+@pytest.mark.parametrize("field", list(WITH_NUL))
+async def test_a_field_holding_nul_is_shown_beside_it_not_saved(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    settings: Settings,
+    admin: Admin,
+    field: str,
+) -> None:
+    pairs = [("url", ENDPOINT), ("event_types", "dossier.received")]
+    pairs = [(name, value) for name, value in pairs if name != field] + [(field, WITH_NUL[field])]
+    added = await post_form(client, f"{AGENCY_PAGES}/them", pairs)
+    assert added.status_code == 422
+    tree = assert_page_structure(added.text)
+    summary = [a.attrs["href"] for a in tree.find("div", class_="error-summary").find_all("a")]
+    assert summary == [f"#f-{field}"]
+    error = tree.by_id(f"f-{field}-error")
+    assert error is not None and "NUL" in error.text
+    assert (await webhooks.list_subscriptions(db_session, admin.owner)).items == []
+
+    reference = await _subscribe(db_session, settings, admin.owner, description="Cũ")
+    changes = dict([("version", "1"), ("url", ENDPOINT), ("description", "Mới"), *pairs])
+    changed = await post_form(client, f"{AGENCY_PAGES}/{reference}/sua", list(changes.items()))
+    assert changed.status_code == 422
+    assert parse(changed.text).by_id(f"f-{field}-error") is not None
+    kept = await webhooks.get_subscription(db_session, admin.owner, reference)
+    assert (kept.version, kept.description, kept.url) == (1, "Cũ", ENDPOINT)
+
+
+async def test_a_replay_since_a_moment_holding_nul_is_refused_beside_it(
+    client: httpx.AsyncClient, db_session: AsyncSession, settings: Settings, admin: Admin
+) -> None:
+    reference = await _subscribe(db_session, settings, admin.owner)
+    refused = await post_form(
+        client, f"{AGENCY_PAGES}/{reference}/gui-lai", [("since", "2026-01-01T08:00\x00")]
+    )
+    assert refused.status_code == 422
+    assert parse(refused.text).by_id("f-since-error") is not None
+
+
 async def test_a_subscription_is_changed_disabled_and_enabled(
     client: httpx.AsyncClient, db_session: AsyncSession, settings: Settings, admin: Admin
 ) -> None:

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.accounts import service as accounts
 from app.accounts.schemas import OfficialOut
 from app.config import Settings
 from app.errors import Problem
+from app.kit.text import contains_nul
 from app.models.accounts import AccountKind, OfficialRole
 from app.web.routes.deps import (
     CurrentAccount,
@@ -58,6 +59,11 @@ Reference = Annotated[str, Path(min_length=4, max_length=40, pattern=r"^ep_[A-Za
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Done = Annotated[str, Query(alias="da", max_length=10)]
 Handler = TypeVar("Handler", bound=Callable[..., Coroutine[Any, Any, Response]])
+Model = TypeVar("Model", bound=BaseModel)
+NUL_REFUSED = (
+    "Văn bản chứa ký tự NUL, không lưu được.",
+    "The text holds a NUL character, which cannot be saved.",
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,15 @@ class _Form:
             "contact_email": self.values["contact_email"].strip() or None,
         }
 
+    def model(self, model: type[Model]) -> Model:
+        """The service's input: SubscriptionInvalid beside each field holding NUL, which the
+        database cannot store (the API refuses it too); ValidationError past a bound."""
+        fields = self.fields()
+        with_nul = [name for name, value in fields.items() if contains_nul(value)]
+        if with_nul:
+            raise SubscriptionInvalid([Problem(name, *NUL_REFUSED) for name in with_nul])
+        return model.model_validate(fields)
+
 
 def _codes(text: str) -> list[str]:
     return [code for code in CODE_SEPARATORS.split(text) if code]
@@ -245,7 +260,7 @@ async def new_subscription(
     form = _Form.posted(await read_form_lists(request, max_fields=MAX_FORM_FIELDS))
     try:
         made, secret = await webhooks.create_subscription(
-            session, settings, place.owner, SubscriptionIn.model_validate(form.fields())
+            session, settings, place.owner, form.model(SubscriptionIn)
         )
     except ValidationError as exc:
         return _render_form(
@@ -384,7 +399,7 @@ async def edit_subscription(
             settings,
             place.owner,
             reference,
-            SubscriptionChanges.model_validate(form.fields()),
+            form.model(SubscriptionChanges),
             expected_version=version,
         )
     except (ValidationError, SubscriptionInvalid) as exc:
