@@ -6,14 +6,16 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.accounts.api_keys import SCOPE_WEBHOOKS
 from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
 from app.api.conditional import check_if_match_version, none_match, version_tag
+from app.api.dossiers import NoNul
 from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.api.pagination import PAGED, CursorPage, PageQuery
 from app.config import Settings
 from app.idempotency.schemas import StoredResponse
 from app.models.webhooks import DeliveryState
@@ -42,8 +44,6 @@ SubscriptionId = Annotated[
     str, Path(max_length=40, pattern=r"^ep_[A-Za-z0-9_-]+$", description="The subscription's id")
 ]
 DeliveryId = Annotated[int, Path(ge=1, description="The delivery's id")]
-Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
-Limit = Annotated[int, Query(ge=1, le=service.PAGE_MAX)]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -71,8 +71,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "A field is wrong (`errors` locates each: unknown event type, URL not"
-        " http(s) or reaching a private address, bad e-mail), or Idempotency-Key used before"
-        " for another request"
+        " http(s) or reaching a private address, bad e-mail, a text holding NUL), or"
+        " Idempotency-Key used before for another request"
     },
 }
 PRECONDITION: dict[int | str, dict[str, Any]] = {
@@ -98,6 +98,23 @@ async def _owner(session: Session, principal: Manager) -> Owner:
 OwnerOf = Annotated[Owner, Depends(_owner)]
 
 
+class SubscriptionBody(SubscriptionIn, NoNul):
+    """A new subscription: where to post, and which events (empty lists: all of them)."""
+
+
+class SubscriptionPatch(SubscriptionChanges, NoNul):
+    """A change of a subscription: only the fields given change; `enabled: true` resumes a
+    disabled endpoint and the deliveries waiting for it."""
+
+
+class ReplayBody(ReplayIn, NoNul):
+    """The moment from which to send the subscription's events again."""
+
+
+class EventTypePage(CursorPage[EventTypeOut]):
+    """A page of the event types, by name."""
+
+
 async def _expected(
     session: Session, owner: Owner, reference: str, if_match: str | None
 ) -> int | None:
@@ -114,10 +131,11 @@ def _tagged(out: SubscriptionOut, status: int = 200) -> StoredResponse:
     return StoredResponse(status, out.model_dump(mode="json"), {"ETag": version_tag(out.version)})
 
 
-@router.get("/event-types", response_model=list[EventTypeOut], tags=TAGS)
-async def list_event_types() -> list[EventTypeOut]:
+@router.get("/event-types", response_model=EventTypePage, tags=TAGS, responses=PAGED)
+async def list_event_types(paging: PageQuery) -> EventTypePage:
     """Every event type a subscription may ask for, with its description (no key needed)."""
-    return service.event_types()
+    page = paging.of(service.event_types(), lambda event_type: (event_type.name,), (str,))
+    return paging.answer(EventTypePage(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.post(
@@ -132,7 +150,7 @@ async def create_subscription(
     session: Session,
     principal: Manager,
     owner: OwnerOf,
-    body: SubscriptionIn,
+    body: SubscriptionBody,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Subscribe an endpoint to events; the answer holds its signing secret (`whsec_…`)."""
@@ -148,12 +166,16 @@ async def create_subscription(
     return await once(request, session, principal.key_prefix, idempotency_key, work)
 
 
-@router.get("", response_model=SubscriptionPage, tags=TAGS, responses=UNAUTHORIZED | FORBIDDEN)
+@router.get(
+    "", response_model=SubscriptionPage, tags=TAGS, responses=UNAUTHORIZED | FORBIDDEN | PAGED
+)
 async def list_subscriptions(
-    session: Session, owner: OwnerOf, cursor: Cursor = None, limit: Limit = 20
+    session: Session, owner: OwnerOf, paging: PageQuery
 ) -> SubscriptionPage:
     """The caller's subscriptions, oldest first, a page at a time (`next_cursor`)."""
-    return await service.list_subscriptions(session, owner, cursor, limit)
+    return paging.answer(
+        await service.list_subscriptions(session, owner, paging.cursor, paging.limit)
+    )
 
 
 @router.get(
@@ -187,7 +209,7 @@ async def update_subscription(
     session: Session,
     owner: OwnerOf,
     subscription_id: SubscriptionId,
-    body: SubscriptionChanges,
+    body: SubscriptionPatch,
     if_match: IfMatch = None,
 ) -> Response:
     """Change the fields given; `enabled: true` resumes a disabled endpoint and what waited."""
@@ -249,18 +271,29 @@ async def get_secret(
     return await service.get_secret(session, settings, owner, subscription_id)
 
 
-@router.get("/{subscription_id}/deliveries", response_model=DeliveryPage, tags=TAGS, responses=READ)
+@router.get(
+    "/{subscription_id}/deliveries",
+    response_model=DeliveryPage,
+    tags=TAGS,
+    responses=READ | PAGED,
+)
 async def list_deliveries(
     session: Session,
     owner: OwnerOf,
     subscription_id: SubscriptionId,
+    paging: PageQuery,
     state: DeliveryState | None = None,
-    cursor: Cursor = None,
-    limit: Limit = 20,
 ) -> DeliveryPage:
     """The deliveries of a subscription, newest first, optionally in one state."""
-    return await service.list_deliveries(
-        session, owner, subscription_id, state.value if state else None, cursor, limit
+    return paging.answer(
+        await service.list_deliveries(
+            session,
+            owner,
+            subscription_id,
+            state.value if state else None,
+            paging.cursor,
+            paging.limit,
+        )
     )
 
 
@@ -315,7 +348,7 @@ async def replay(
     principal: Manager,
     owner: OwnerOf,
     subscription_id: SubscriptionId,
-    body: ReplayIn,
+    body: ReplayBody,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Send again every event the subscription wants since `since`, oldest first, at most

@@ -104,6 +104,8 @@ class CreatedSubscription(SubscriptionOut):
 
 
 class SubscriptionPage(BaseModel):
+    """A page of an owner's subscriptions, oldest first."""
+
     items: list[SubscriptionOut]
     next_cursor: str | None
 
@@ -136,6 +138,8 @@ class DeliveryDetail(DeliveryOut):
 
 
 class DeliveryPage(BaseModel):
+    """A page of a subscription's deliveries, newest first."""
+
     items: list[DeliveryOut]
     next_cursor: str | None
 

@@ -204,10 +204,95 @@ async def test_the_deliveries_log_redelivery_and_replay(
 
 
 async def test_the_event_types_are_listed_without_a_key(client: httpx.AsyncClient) -> None:
-    listed = await client.get(f"{BASE}/event-types")
-    names = [t["name"] for t in listed.json()]
+    listed = await client.get(f"{BASE}/event-types", params={"limit": 100})
+    body = listed.json()
+    names = [t["name"] for t in body["items"]]
     assert "dossier.submitted" in names and "payment.failed" in names
-    assert all(t["description_vi"] and t["description_en"] for t in listed.json())
+    assert names == sorted(names) and body["next_cursor"] is None
+    assert "link" not in listed.headers
+    assert all(t["description_vi"] and t["description_en"] for t in body["items"])
+
+    paged: list[str] = []
+    address: str | None = f"{BASE}/event-types?limit=3"
+    while address is not None:
+        page = await client.get(address)
+        assert len(page.json()["items"]) <= 3
+        paged += [t["name"] for t in page.json()["items"]]
+        link = page.headers.get("link")
+        assert (link is None) == (page.json()["next_cursor"] is None)
+        address = link[1 : link.index(">")] if link else None
+    assert paged == names
+
+    wrong = await client.get(f"{BASE}/event-types", params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert wrong.status_code == 422
+    assert [e["location"] for e in wrong.json()["errors"]] == ["query.cursor"]
+
+
+async def test_subscriptions_are_listed_a_page_at_a_time(
+    client: httpx.AsyncClient, commune: dict[str, str], receiver: Receiver, allow_local: None
+) -> None:
+    made = [
+        (await client.post(BASE, headers=commune, json={"url": f"{receiver.url}/{n}"})).json()
+        for n in range(3)
+    ]
+    first = await client.get(BASE, headers=commune, params={"limit": 2})
+    assert [s["id"] for s in first.json()["items"]] == [m["id"] for m in made[:2]]
+    cursor = first.json()["next_cursor"]
+    link = first.headers["link"]
+    assert link.endswith('>; rel="next"') and f"cursor={cursor}" in link and "limit=2" in link
+    rest = await client.get(link[1 : link.index(">")], headers=commune)
+    assert [s["id"] for s in rest.json()["items"]] == [made[2]["id"]]
+    assert rest.json()["next_cursor"] is None and "link" not in rest.headers
+    for limit in (0, 101):
+        refused = await client.get(BASE, headers=commune, params={"limit": limit})
+        assert refused.status_code == 422
+        assert [e["location"] for e in refused.json()["errors"]] == ["query.limit"]
+
+
+NUL_BODIES = [
+    {"url": "http://127.0.0.1:9/ho\u0000ok"},
+    {"url": "http://127.0.0.1:9/hook", "description": "Phần\u0000mềm"},
+    {"url": "http://127.0.0.1:9/hook", "event_types": ["dossier.received\u0000"]},
+    {"url": "http://127.0.0.1:9/hook", "procedure_codes": ["1.001\u0000"]},
+]
+
+
+@pytest.mark.parametrize("body", NUL_BODIES, ids=["url", "description", "event", "procedure"])
+async def test_a_text_holding_nul_is_refused_before_the_database_sees_it(
+    client: httpx.AsyncClient,
+    commune: dict[str, str],
+    receiver: Receiver,
+    allow_local: None,
+    body: dict[str, object],
+) -> None:
+    refused = await client.post(BASE, headers=commune, json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    (error,) = refused.json()["errors"]
+    assert error["location"] == "body" and "NUL" in error["message"]
+
+    created = (await client.post(BASE, headers=commune, json={"url": receiver.url})).json()
+    url = f"{BASE}/{created['id']}"
+    changes = {name: value for name, value in body.items() if name != "url" or len(body) == 1}
+    unchanged = await client.patch(url, headers=commune, json=changes)
+    assert unchanged.status_code == 422, unchanged.text
+    assert "NUL" in unchanged.json()["errors"][0]["message"]
+    assert (await client.get(url, headers=commune)).json()["version"] == 1
+    listed = await client.get(BASE, headers=commune)
+    assert [s["id"] for s in listed.json()["items"]] == [created["id"]]
+
+
+async def test_a_replay_since_a_moment_holding_nul_is_refused(
+    client: httpx.AsyncClient, commune: dict[str, str], receiver: Receiver, allow_local: None
+) -> None:
+    created = (await client.post(BASE, headers=commune, json={"url": receiver.url})).json()
+    refused = await client.post(
+        f"{BASE}/{created['id']}/replay",
+        headers=commune,
+        json={"since": "2026-01-01T00:00:00\u0000"},
+    )
+    assert refused.status_code == 422
+    assert [e["location"] for e in refused.json()["errors"]] == ["body.since"]
 
 
 async def test_a_replay_stops_at_the_limit_and_says_so(
