@@ -26,7 +26,7 @@ from app.errors import InvalidInput, Problem, ProblemList
 from app.forms.identifiers import is_email
 from app.kit import sealing
 from app.kit.clock import aware, utcnow
-from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.kit.pagination import PAGE_MAX, InvalidCursor, decode_cursor, encode_cursor
 from app.models.accounts import OfficialRole
 from app.models.dossiers import Dossier, EventKind
 from app.models.webhooks import (
@@ -67,7 +67,6 @@ from app.webhooks.schemas import (
 
 EVENT_MARK = "msg_"
 SUBSCRIPTION_MARK = "ep_"
-PAGE_MAX = 100
 # The most events one replay queues: more would flood the endpoint and the worker at once.
 REPLAY_MAX = 10_000
 _REPLAY_CHUNK = 1000
