@@ -187,6 +187,7 @@ class FilingTarget(BaseModel):
     procedure_id: int
     procedure_code: str
     procedure_name: str
+    field: FieldRef
     version_id: int
     version_number: int
     definition: FormDefinition

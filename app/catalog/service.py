@@ -189,6 +189,7 @@ def _filing_target(procedure: Procedure, version: ProcedureVersion) -> FilingTar
         procedure_id=procedure.id,
         procedure_code=procedure.code,
         procedure_name=procedure.name,
+        field=FieldRef(code=procedure.field.code, name=procedure.field.name),
         version_id=version.id,
         version_number=version.number,
         definition=parse_definition(version.form),

@@ -14,7 +14,7 @@ from app.models.accounts import Account, Official, OfficialRole, Unit
 from app.models.catalog import Agency, Delegation, Field, Procedure
 from app.models.dossiers import DeadlineState, Dossier, DossierFile, Status
 from app.models.processing import DossierDocument, DossierStep, SupplementRequest
-from app.processing.schemas import Actor, Queue, QueueFilter
+from app.processing.schemas import Actor, Person, Queue, QueueFilter
 
 _Row = TypeVar("_Row", bound=Any)
 OPEN_STATUSES = (
@@ -137,13 +137,16 @@ async def unit_by_code(session: AsyncSession, agency_id: int, code: str) -> Unit
     return found
 
 
-async def account_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+async def people_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Person]:
+    """Each account's full name and, for an official, title."""
     if not ids:
         return {}
     rows = await session.execute(
-        select(Account.id, Account.full_name).where(Account.id.in_(sorted(set(ids))))
+        select(Account.id, Account.full_name, Official.title)
+        .outerjoin(Official, Official.account_id == Account.id)
+        .where(Account.id.in_(sorted(set(ids))))
     )
-    return {row.id: row.full_name for row in rows}
+    return {row.id: Person(row.full_name, row.title or "") for row in rows}
 
 
 async def official_by_email(session: AsyncSession, email: str) -> Official | None:

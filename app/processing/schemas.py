@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +16,14 @@ from app.processing.rules import Action
 
 MAX_REASON_LENGTH = 2000
 MAX_ITEMS = 50
+
+
+class Person(NamedTuple):
+    """How an account is named on a routing slip."""
+
+    name: str
+    # Empty for an account that is not an official.
+    title: str
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from app.dossiers.schemas import status_out
 from app.errors import NotFound, Problem
 from app.kit.clock import aware, utcnow
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
+from app.models.accounts import Unit
+from app.models.catalog import Agency
 from app.models.dossiers import DeadlineState, Delivery, Dossier, DossierEvent, EventKind, Status
 from app.models.processing import DocumentForm, DossierStep, StepOutcome, SupplementRequest
 from app.outbox import service as outbox
@@ -39,6 +41,7 @@ from app.processing.schemas import (
     ActionIn,
     Actor,
     DocumentRef,
+    Person,
     Queue,
     QueueCount,
     QueueFilter,
@@ -175,12 +178,43 @@ async def _step(session: AsyncSession, dossier: Dossier) -> DossierStep:
     return step
 
 
-async def _steps_out(
-    session: AsyncSession, steps: list[DossierStep], workflow: Workflow
-) -> list[StepOut]:
-    agencies = await repository.agencies_by_id(session, [s.agency_id for s in steps])
-    units = await repository.units_by_id(session, [s.unit_id for s in steps if s.unit_id])
-    names = await repository.account_names(session, [s.assignee_id for s in steps if s.assignee_id])
+@dataclass(frozen=True)
+class RoutingSlip:
+    """A dossier's routing slip, oldest step first, with the agencies, units and people its
+    steps name (by id)."""
+
+    steps: list[DossierStep]
+    agencies: dict[int, Agency]
+    units: dict[int, Unit]
+    people: dict[int, Person]
+
+
+async def routing_slip(session: AsyncSession, dossier_id: int) -> RoutingSlip:
+    """The dossier's routing slip with whom and where each step names."""
+    steps = await repository.steps_of(session, dossier_id)
+    return RoutingSlip(
+        steps=steps,
+        agencies=await repository.agencies_by_id(session, [s.agency_id for s in steps]),
+        units=await repository.units_by_id(session, [s.unit_id for s in steps if s.unit_id]),
+        people=await repository.people_by_id(
+            session, [s.assignee_id for s in steps if s.assignee_id]
+        ),
+    )
+
+
+async def dossier_by_code(session: AsyncSession, code: str) -> Dossier | None:
+    """The dossier as processing reads it (procedure, version, agency, files), fresh from the
+    database, whoever may see it: for the portal's own jobs, never for a request."""
+    return await repository.dossier_by_code(session, code)
+
+
+async def supplements_of(session: AsyncSession, dossier_id: int) -> list[SupplementRequest]:
+    """Every supplement the dossier was asked for, oldest first."""
+    return await repository.supplements_of(session, dossier_id)
+
+
+def _steps_out(slip: RoutingSlip, workflow: Workflow) -> list[StepOut]:
+    agencies, units, people = slip.agencies, slip.units, slip.people
     return [
         StepOut(
             position=s.position,
@@ -191,7 +225,7 @@ async def _steps_out(
             agency_code=agencies[s.agency_id].code,
             agency_name=agencies[s.agency_id].name,
             unit_name=units[s.unit_id].name if s.unit_id else None,
-            assignee_name=names.get(s.assignee_id) if s.assignee_id else None,
+            assignee_name=people[s.assignee_id].name if s.assignee_id in people else None,
             handed_over_by=s.handed_over_by,
             handed_over_at=aware(s.handed_over_at),
             received_by=s.received_by,
@@ -202,7 +236,7 @@ async def _steps_out(
             outcome=s.outcome,
             note=s.note,
         )
-        for s in steps
+        for s in slip.steps
     ]
 
 
@@ -228,9 +262,11 @@ def _supplement_out(request: SupplementRequest) -> SupplementOut:
 
 async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> WorkOut:
     workflow = workflow_of(dossier.procedure_version.workflow)
-    steps = await repository.steps_of(session, dossier.id)
-    slip = await _steps_out(session, steps, workflow)
-    current = next((out for out, s in zip(slip, steps, strict=True) if s.id == dossier.step_id))
+    rows = await routing_slip(session, dossier.id)
+    slip = _steps_out(rows, workflow)
+    current = next(
+        (out for out, s in zip(slip, rows.steps, strict=True) if s.id == dossier.step_id)
+    )
     assert dossier.status is not None
     return WorkOut(
         code=dossier.code or "",
@@ -266,9 +302,7 @@ async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> Wo
             step_role=current.role,
         ),
         routing_slip=slip,
-        supplements=[
-            _supplement_out(r) for r in await repository.supplements_of(session, dossier.id)
-        ],
+        supplements=[_supplement_out(r) for r in await supplements_of(session, dossier.id)],
         documents=[
             DocumentRef(
                 reference=d.reference,
@@ -1085,7 +1119,7 @@ async def queue_page(
     more = len(rows) > limit
     rows = rows[:limit]
     steps = await repository.steps_by_id(session, [r.step_id for r in rows if r.step_id])
-    names = await repository.account_names(session, [r.assignee_id for r in rows if r.assignee_id])
+    people = await repository.people_by_id(session, [r.assignee_id for r in rows if r.assignee_id])
     items = [
         QueueItem(
             code=row.code or "",
@@ -1099,7 +1133,7 @@ async def queue_page(
             due_at=_when(row.due_at),
             deadline_state=row.deadline_state,
             step_kind=steps[row.step_id].kind if row.step_id in steps else None,
-            assignee_name=names.get(row.assignee_id) if row.assignee_id else None,
+            assignee_name=people[row.assignee_id].name if row.assignee_id in people else None,
         )
         for row in rows
     ]

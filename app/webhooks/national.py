@@ -24,15 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog import service as catalog
 from app.catalog.schemas import FilingTarget
 from app.config import Settings
+from app.documents import service as documents
+from app.documents.schemas import DocumentOut
 from app.errors import NotFound
 from app.forms import FileField
 from app.kit.clock import aware, utcnow
 from app.kit.sealing import seal
 from app.models.dossiers import Delivery, Dossier, Status
-from app.models.processing import DossierDocument, DossierStep, SupplementRequest
+from app.models.processing import DocumentForm, SupplementRequest
 from app.models.webhooks import PayloadFormat, WebhookEvent, WebhookSubscription
-from app.webhooks import national_repository as repository
-from app.webhooks import service
+from app.processing import service as processing
+from app.processing.service import RoutingSlip
+from app.webhooks import repository, service
 from app.webhooks.signing import new_secret
 
 SERVICE = "DongBoHoSoMC"
@@ -105,18 +108,12 @@ def _supplement(request: SupplementRequest) -> dict[str, str]:
     }
 
 
-async def _steps(
-    session: AsyncSession, dossier: Dossier, steps: list[DossierStep], names: list[str]
-) -> list[dict[str, str]]:
-    agencies = await repository.agency_names(session, [s.agency_id for s in steps])
-    units = await repository.unit_names(session, [s.unit_id for s in steps if s.unit_id])
-    people = await repository.official_titles(
-        session, [s.assignee_id for s in steps if s.assignee_id]
-    )
+def _steps(dossier: Dossier, slip: RoutingSlip, names: list[str]) -> list[dict[str, str]]:
     assert dossier.status is not None
     records = []
-    for step in steps:
-        name, title = people.get(step.assignee_id, ("", "")) if step.assignee_id else ("", "")
+    for step in slip.steps:
+        person = slip.people.get(step.assignee_id) if step.assignee_id else None
+        name, title = person or ("", "")
         status = (
             STEP_STATUS.get(step.result or "", Status.processing)
             if step.id != dossier.step_id and step.finished_at is not None
@@ -131,7 +128,11 @@ async def _steps(
                 "ThoiDiemXuLy": portal_time(
                     step.finished_at or step.received_at or step.handed_over_at
                 ),
-                "PhongBanXuLy": units[step.unit_id] if step.unit_id else agencies[step.agency_id],
+                "PhongBanXuLy": (
+                    slip.units[step.unit_id].name
+                    if step.unit_id
+                    else slip.agencies[step.agency_id].name
+                ),
                 "NoiDungXuLy": f"{content}: {step.note}" if step.note else content,
                 "TrangThai": str(status.value),
                 "NgayBatDau": portal_time(step.handed_over_at),
@@ -142,8 +143,9 @@ async def _steps(
 
 
 def _results(
-    settings: Settings, dossier: Dossier, documents: list[DossierDocument]
+    settings: Settings, dossier: Dossier, issued: list[DocumentOut]
 ) -> list[dict[str, str]]:
+    # Only the result (the signed decision or certificate), not the receipts and slips.
     code = dossier.code or ""
     return [
         {
@@ -151,26 +153,26 @@ def _results(
             "GiayToId": document.reference,
             "DuongDanTepTinKetQua": document_url(settings, code, document.reference),
         }
-        for document in documents
+        for document in issued
+        if document.form == DocumentForm.result
     ]
 
 
 async def record_of(session: AsyncSession, code: str, settings: Settings) -> dict[str, Any]:
     """The dossier's ``DongBoHoSoMC`` record in its present state; NotFound for no dossier."""
-    dossier = await repository.dossier_by_code(session, code)
+    dossier = await processing.dossier_by_code(session, code)
     if dossier is None or dossier.status is None:
         raise NotFound("Không tìm thấy hồ sơ.", message_en="No such dossier.")
     target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
-    documents = _document_codes(target)
-    steps = await repository.steps_of(session, dossier.id)
+    slots = _document_codes(target)
     status = Status(dossier.status)
     method = dossier.return_method or dossier.delivery
     return {
         "MaHoSo": code,
         "MaTTHC": dossier.procedure.code,
         "TenTTHC": dossier.procedure.name,
-        "MaLinhVuc": dossier.procedure.field.code,
-        "TenLinhVuc": dossier.procedure.field.name,
+        "MaLinhVuc": target.field.code,
+        "TenLinhVuc": target.field.name,
         "KenhThucHien": str(dossier.channel),
         "ChuHoSo": dossier.applicant_name,
         "LoaiDoiTuong": str(dossier.applicant_type),
@@ -194,19 +196,21 @@ async def record_of(session: AsyncSession, code: str, settings: Settings) -> dic
             {
                 "TepDinhKemId": file.reference,
                 "TenTepDinhKem": file.display_name,
-                "MaThanhPhanHoSo": documents.get(_INDEX.sub("[]", file.slot), ""),
+                "MaThanhPhanHoSo": slots.get(_INDEX.sub("[]", file.slot), ""),
                 "DuongDanTaiTepTin": file_url(settings, code, file.reference),
             }
             for file in dossier.files
         ],
         "DanhSachGiayToKetQua": _results(
-            settings, dossier, await repository.results_of(session, dossier.id)
+            settings, dossier, await documents.documents_of(session, dossier.id)
         ),
         "DanhSachHoSoBoSung": [
-            _supplement(r) for r in await repository.supplements_of(session, dossier.id)
+            _supplement(r) for r in await processing.supplements_of(session, dossier.id)
         ],
-        "QuaTrinhXuLy": await _steps(
-            session, dossier, steps, [step.name for step in target.workflow.steps]
+        "QuaTrinhXuLy": _steps(
+            dossier,
+            await processing.routing_slip(session, dossier.id),
+            [step.name for step in target.workflow.steps],
         ),
     }
 
@@ -238,7 +242,7 @@ async def sync_subscription(session: AsyncSession, settings: Settings) -> None:
     sinks = await repository.national_subscriptions(session)
     url = settings.national_portal_url.strip()
     if url and not sinks:
-        await repository.add(
+        await repository.add_subscription(
             session,
             WebhookSubscription(
                 reference=service.SUBSCRIPTION_MARK + secrets.token_urlsafe(12),

@@ -125,6 +125,21 @@ async def subscribers(
     return list(rows)
 
 
+async def national_subscriptions(session: AsyncSession) -> list[WebhookSubscription]:
+    """The portal's own national-portal subscriptions (no owner, not deleted), oldest first."""
+    rows = await session.scalars(
+        select(WebhookSubscription)
+        .where(
+            WebhookSubscription.payload_format == PayloadFormat.national_portal.value,
+            WebhookSubscription.enterprise_id.is_(None),
+            WebhookSubscription.agency_id.is_(None),
+            WebhookSubscription.deleted_at.is_(None),
+        )
+        .order_by(WebhookSubscription.id)
+    )
+    return list(rows)
+
+
 async def subscriptions_by_id(
     session: AsyncSession, ids: Iterable[int]
 ) -> dict[int, WebhookSubscription]:
@@ -284,6 +299,16 @@ async def claim(
         )
     )
     return sorted(result.all(), key=lambda row: row.id)
+
+
+async def told_before(session: AsyncSession, dossier_code: str, event_id: int) -> bool:
+    """Whether an earlier event of the dossier exists (the portal then knows the dossier)."""
+    found = await session.scalar(
+        select(
+            exists().where(WebhookEvent.dossier_code == dossier_code, WebhookEvent.id < event_id)
+        )
+    )
+    return bool(found)
 
 
 async def events_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, WebhookEvent]:
