@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from app.accounts import api_keys
 from app.accounts import service as accounts
 from app.db import Database
+from app.models.dossiers import Dossier
 from app.models.outbox import OutboxMessage
 from tests.accounts.test_accounts_service import enterprise as enterprise_sign_up
 from tests.api.dossier_helpers import PDF, random_tax_code
@@ -237,13 +238,16 @@ async def test_api_conforms_to_its_openapi_document(live_server: str, database: 
     started = time.monotonic()
     async with database.unit_of_work() as session:
         last_message = await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+        last_dossier = await session.scalar(select(func.coalesce(func.max(Dossier.id), 0)))
     enterprise, agency = await _keys(database)
     try:
         await _run(live_server, enterprise, agency, started)
     finally:
-        # The e-mails and jobs of the filings it made, which other tests would otherwise see.
+        # The dossiers it filed (with their steps, supplement requests and documents) and the
+        # e-mails and jobs they queued, which other tests would otherwise see.
         async with database.unit_of_work() as session:
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
+            await session.execute(delete(Dossier).where(Dossier.id > last_dossier))
 
 
 async def _run(live_server: str, enterprise: str, agency: str, started: float) -> None:
