@@ -31,11 +31,11 @@ from app.models.processing import SupplementRequest
 from app.outbox.mail import KIND as EMAIL
 from app.processing import service as processing
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, Actor, SupplementItem
+from app.processing.schemas import Actor, SupplementItem
 from app.storage import FileStorage
 from tests.dossiers.conftest import AGENCY_A, PDF, RICH, chunks, make_citizen
 from tests.fixtures.catalogs import small_catalog
-from tests.fixtures.processing import Desk, file_dossier, make_official
+from tests.fixtures.processing import Desk, act, file_dossier, make_official
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,26 +44,6 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment of March 2026 (no public holiday) given in local time, in UTC as the portal's
     clock gives it."""
     return datetime(2026, 3, day, hour, minute, tzinfo=LOCAL).astimezone(UTC)
-
-
-async def _act(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    actor: Actor,
-    code: str,
-    action: Action,
-    **payload: object,
-) -> None:
-    await processing.act(
-        session,
-        settings,
-        storage,
-        actor,
-        code,
-        action,
-        ActionIn(**payload),  # type: ignore[arg-type]
-    )
 
 
 async def _ask(
@@ -75,7 +55,7 @@ async def _ask(
     *paths: str,
 ) -> None:
     items = [SupplementItem(path=path, reason=f"Cần sửa {path}") for path in paths]
-    await _act(session, settings, storage, actor, code, Action.request_supplement, items=items)
+    await act(session, settings, storage, actor, code, Action.request_supplement, items=items)
 
 
 async def _add(
@@ -340,7 +320,7 @@ async def _clocked(
         if action is Action.request_supplement:
             await _ask(session, settings, storage, actor, code, "full_name")
         else:
-            await _act(session, settings, storage, actor, code, action)
+            await act(session, settings, storage, actor, code, action)
     monkeypatch.setattr(processing, "utcnow", lambda: _at(5, 14))
     await service.update_supplement(
         session, applicant, code, SupplementChanges(data={"full_name": "Nguyễn Văn Ân"})
@@ -410,20 +390,20 @@ async def test_the_applicant_gets_the_documents_issued_to_them(
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
     assert await service.documents_of(db_session, applicant, code) == []
-    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
     for actor, action in (
         (desk["specialist"], Action.forward),
         (desk["leader"], Action.approve),
         (desk["leader"], Action.sign),
     ):
-        await _act(db_session, settings, storage, actor, code, action)
+        await act(db_session, settings, storage, actor, code, action)
     # The signed result exists but is not theirs before it is ready.
     assert [d.form for d in await service.documents_of(db_session, applicant, code)] == ["01"]
     work = await processing.work_on(db_session, desk["clerk"], code)
     result = next(d.reference for d in work.documents if d.form == "result")
     with pytest.raises(DocumentNotFound):
         await service.open_document(db_session, storage, applicant, code, result)
-    await _act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
+    await act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
     shown = await service.documents_of(db_session, applicant, code)
     assert [(d.form, d.signed) for d in shown] == [("01", False), ("result", True)]
     brief, stream = await service.open_document(db_session, storage, applicant, code, result)
@@ -452,5 +432,5 @@ async def test_a_result_to_be_collected_is_not_offered_for_download(
         (desk["leader"], Action.sign),
         (desk["clerk"], Action.result_ready),
     ):
-        await _act(db_session, settings, storage, actor, code, action)
+        await act(db_session, settings, storage, actor, code, action)
     assert [d.form for d in await service.documents_of(db_session, applicant, code)] == ["01"]

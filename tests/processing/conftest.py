@@ -4,6 +4,7 @@ whole suite by tests/conftest.py); its names are re-exported here for the tests'
 from tests.fixtures.processing import (
     ROLES,
     Desk,
+    act,
     applicant,
     desk,
     file_dossier,
@@ -11,4 +12,4 @@ from tests.fixtures.processing import (
     storage,
 )
 
-__all__ = ["ROLES", "Desk", "applicant", "desk", "file_dossier", "make_official", "storage"]
+__all__ = ["ROLES", "Desk", "act", "applicant", "desk", "file_dossier", "make_official", "storage"]

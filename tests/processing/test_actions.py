@@ -22,31 +22,11 @@ from app.models.webhooks import WebhookEvent
 from app.processing import service
 from app.processing.errors import ActionInvalid, WrongState
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, SupplementItem
+from app.processing.schemas import SupplementItem
 from app.storage import FileStorage
-from tests.processing.conftest import ROLES, Desk, file_dossier
+from tests.processing.conftest import ROLES, Desk, act, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
-
-
-async def _act(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    actor: object,
-    code: str,
-    action: Action,
-    **payload: object,
-) -> service.WorkOut:
-    return await service.act(
-        session,
-        settings,
-        storage,
-        actor,
-        code,
-        action,
-        ActionIn(**payload),  # type: ignore[arg-type]
-    )
 
 
 async def _events(session: AsyncSession, code: str) -> list[str]:
@@ -68,7 +48,7 @@ async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
     assert work.status.code == Status.registered
     assert work.actions == [Action.receive, Action.refuse, Action.request_supplement]
 
-    work = await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    work = await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
     assert work.status.code == Status.received
     assert work.due_at is not None and work.due_at == work.original_due_at
     assert work.step is not None and work.step.kind == "appraise"
@@ -77,15 +57,15 @@ async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
     # The desk no longer sees it; the specialist does, and forwarding takes it on the way.
     with pytest.raises(NotFound):
         await service.work_on(db_session, desk["receiver"], code)
-    work = await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+    work = await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
     assert work.status.code == Status.processing and work.step and work.step.kind == "approve"
-    work = await _act(db_session, settings, storage, desk["leader"], code, Action.approve)
-    work = await _act(db_session, settings, storage, desk["leader"], code, Action.sign)
+    work = await act(db_session, settings, storage, desk["leader"], code, Action.approve)
+    work = await act(db_session, settings, storage, desk["leader"], code, Action.sign)
     assert work.step and work.step.kind == "return"
     assert [d.form for d in work.documents] == ["01", "result"]
-    work = await _act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
+    work = await act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
     assert work.status.code == Status.result_ready and work.finished_at is not None
-    work = await _act(db_session, settings, storage, desk["clerk"], code, Action.return_result)
+    work = await act(db_session, settings, storage, desk["clerk"], code, Action.return_result)
     assert work.status.code == Status.returned and work.return_method == Delivery.online
     assert work.late is False
 
@@ -137,7 +117,7 @@ async def test_the_result_carries_the_agencys_pades_signature(
         (desk["leader"], Action.approve),
         (desk["leader"], Action.sign),
     ):
-        await _act(db_session, settings, storage, actor, code, action)
+        await act(db_session, settings, storage, actor, code, action)
     result = await db_session.scalar(
         select(DossierDocument).where(DossierDocument.form == "result")
     )
@@ -158,8 +138,8 @@ async def test_supplement_at_the_desk_sends_the_dossier_back_to_reception(
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
     with pytest.raises(ActionInvalid):
-        await _act(db_session, settings, storage, desk["receiver"], code, Action.request_supplement)
-    work = await _act(
+        await act(db_session, settings, storage, desk["receiver"], code, Action.request_supplement)
+    work = await act(
         db_session,
         settings,
         storage,
@@ -188,9 +168,9 @@ async def test_a_supplement_during_appraisal_pauses_the_clock(
     applicant: Applicant,
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
-    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.take)
-    work = await _act(
+    await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(db_session, settings, storage, desk["specialist"], code, Action.take)
+    work = await act(
         db_session,
         settings,
         storage,
@@ -217,7 +197,7 @@ async def test_a_supplement_during_appraisal_pauses_the_clock(
     assert work.due_at is not None and work.due_at > due_before + timedelta(days=6)
     assert work.supplement_count == 1 and work.late is False
     # The law allows one request; a second one is allowed but makes the dossier late.
-    work = await _act(
+    work = await act(
         db_session,
         settings,
         storage,
@@ -238,8 +218,8 @@ async def test_refusal_and_stop_need_a_reason_and_issue_their_form(
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
     with pytest.raises(ActionInvalid):
-        await _act(db_session, settings, storage, desk["receiver"], code, Action.refuse)
-    work = await _act(
+        await act(db_session, settings, storage, desk["receiver"], code, Action.refuse)
+    work = await act(
         db_session,
         settings,
         storage,
@@ -251,8 +231,8 @@ async def test_refusal_and_stop_need_a_reason_and_issue_their_form(
     assert work.status.code == Status.not_accepted and [d.form for d in work.documents] == ["03"]
 
     other = await file_dossier(db_session, settings, applicant)
-    await _act(db_session, settings, storage, desk["receiver"], other, Action.receive)
-    work = await _act(
+    await act(db_session, settings, storage, desk["receiver"], other, Action.receive)
+    work = await act(
         db_session,
         settings,
         storage,
@@ -263,7 +243,7 @@ async def test_refusal_and_stop_need_a_reason_and_issue_their_form(
     )
     assert work.status.code == Status.stopped and work.documents[-1].form == "05"
     with pytest.raises(WrongState):
-        await _act(db_session, settings, storage, desk["leader"], other, Action.stop, reason="x")
+        await act(db_session, settings, storage, desk["leader"], other, Action.stop, reason="x")
 
 
 async def test_the_apology_moves_the_date_once_and_is_flagged_when_late(
@@ -274,10 +254,10 @@ async def test_the_apology_moves_the_date_once_and_is_flagged_when_late(
     applicant: Applicant,
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
-    work = await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    work = await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
     assert work.due_at is not None
     with pytest.raises(ActionInvalid):
-        await _act(
+        await act(
             db_session,
             settings,
             storage,
@@ -289,7 +269,7 @@ async def test_the_apology_moves_the_date_once_and_is_flagged_when_late(
         )
     # Given in Vietnam's time: kept as the same instant on every database.
     new_due = (work.due_at + timedelta(days=10)).astimezone(timezone(timedelta(hours=7)))
-    work = await _act(
+    work = await act(
         db_session,
         settings,
         storage,
@@ -304,7 +284,7 @@ async def test_the_apology_moves_the_date_once_and_is_flagged_when_late(
     assert work.apology_late is False
     assert work.documents[-1].form == "04"
     with pytest.raises(WrongState):
-        await _act(
+        await act(
             db_session,
             settings,
             storage,
@@ -324,11 +304,11 @@ async def test_send_back_and_assign_write_rows_of_the_routing_slip(
     applicant: Applicant,
 ) -> None:
     code = await file_dossier(db_session, settings, applicant)
-    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+    await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
     with pytest.raises(ActionInvalid):
-        await _act(db_session, settings, storage, desk["leader"], code, Action.send_back)
-    work = await _act(
+        await act(db_session, settings, storage, desk["leader"], code, Action.send_back)
+    work = await act(
         db_session,
         settings,
         storage,
@@ -341,7 +321,7 @@ async def test_send_back_and_assign_write_rows_of_the_routing_slip(
     # Back to the specialist who appraised it.
     assert work.step.assignee_name == "Cán bộ specialist"
     with pytest.raises(ActionInvalid):
-        await _act(
+        await act(
             db_session,
             settings,
             storage,
@@ -350,7 +330,7 @@ async def test_send_back_and_assign_write_rows_of_the_routing_slip(
             Action.assign,
             official="nobody@commune.example",
         )
-    work = await _act(
+    work = await act(
         db_session,
         settings,
         storage,
@@ -381,9 +361,9 @@ async def test_no_action_reaches_a_dossier_of_another_agency(
         await service.work_on(db_session, desk.outsider, code)
     for action in Action:
         with pytest.raises(NotFound):
-            await _act(db_session, settings, storage, desk.outsider, code, action, reason="x")
+            await act(db_session, settings, storage, desk.outsider, code, action, reason="x")
         with pytest.raises(NotFound):
-            await _act(
+            await act(
                 db_session, settings, storage, desk["leader"], "000.01.99.H99-000000-0000", action
             )
 
@@ -459,18 +439,18 @@ async def test_each_role_may_take_only_its_own_actions(
     for action in Action:
         code = await file_dossier(db_session, settings, applicant)
         for actor_role, step_action in PATH[: STAGE[action]]:
-            await _act(db_session, settings, storage, desk[actor_role], code, step_action)
+            await act(db_session, settings, storage, desk[actor_role], code, step_action)
         if action == Action.send_back:
             # The first work step has nothing before it but the desk: take it one step on.
-            await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+            await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
         for role in ROLES:
             if role not in ALLOWED[action]:
                 with pytest.raises(NotFound):
-                    await _act(
+                    await act(
                         db_session, settings, storage, desk[role], code, action, **_payload(action)
                     )
         (allowed,) = ALLOWED[action]
-        await _act(db_session, settings, storage, desk[allowed], code, action, **_payload(action))
+        await act(db_session, settings, storage, desk[allowed], code, action, **_payload(action))
 
 
 async def test_queues_count_and_page_what_each_official_sees(
@@ -484,7 +464,7 @@ async def test_queues_count_and_page_what_each_official_sees(
 
     codes = [await file_dossier(db_session, settings, applicant) for _ in range(5)]
     for code in codes[:2]:
-        await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+        await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
     counts = {c.queue: c.count for c in await service.queue_counts(db_session, desk["receiver"])}
     assert counts[Queue.to_receive] == 3
     counts = {c.queue: c.count for c in await service.queue_counts(db_session, desk["leader"])}
@@ -505,7 +485,7 @@ async def test_queues_count_and_page_what_each_official_sees(
         db_session, desk["specialist"], Queue.to_take, QueueFilter(), None, 10
     )
     assert [i.code for i in waiting.items] == codes[:2]
-    await _act(db_session, settings, storage, desk["specialist"], codes[0], Action.take)
+    await act(db_session, settings, storage, desk["specialist"], codes[0], Action.take)
     waiting = await service.queue_page(
         db_session, desk["specialist"], Queue.to_take, QueueFilter(), None, 10
     )
@@ -533,8 +513,8 @@ async def test_the_deadline_watch_marks_overdue_dossiers_once_and_reminds(
     from app.processing.schemas import Queue
 
     code = await file_dossier(db_session, settings, applicant)
-    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.take)
+    await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(db_session, settings, storage, desk["specialist"], code, Action.take)
     await db_session.execute(
         update(Dossier).where(Dossier.code == code).values(due_at=utcnow() - timedelta(hours=1))
     )

@@ -18,10 +18,10 @@ from app.processing import delegations, service
 from app.processing.delegation_schemas import DelegationOut, DelegationState
 from app.processing.delegations import DelegationInvalid, DelegationNotFound
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, Actor, WorkOut
+from app.processing.schemas import WorkOut
 from app.storage import FileStorage
 from tests.fixtures.catalogs import AGENCY, CHILD_AGENCY, PROCEDURE
-from tests.processing.conftest import Desk, file_dossier
+from tests.processing.conftest import Desk, act, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
 
@@ -187,17 +187,6 @@ async def test_overlapping_delegations_of_the_same_procedure_are_refused(
 # ----------------------------------------------------------------------------- routing
 
 
-async def _act(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    actor: Actor,
-    code: str,
-    action: Action,
-) -> WorkOut:
-    return await service.act(session, settings, storage, actor, code, action, ActionIn())
-
-
 async def _to_approval(
     session: AsyncSession,
     settings: Settings,
@@ -207,8 +196,8 @@ async def _to_approval(
 ) -> WorkOut:
     """A new dossier received by the desk and forwarded by the specialist to its approval."""
     code = await file_dossier(session, settings, applicant)
-    await _act(session, settings, storage, desk["receiver"], code, Action.receive)
-    work = await _act(session, settings, storage, desk["specialist"], code, Action.forward)
+    await act(session, settings, storage, desk["receiver"], code, Action.receive)
+    work = await act(session, settings, storage, desk["specialist"], code, Action.forward)
     assert work.step is not None and work.step.kind == "approve"
     return work
 
@@ -235,9 +224,9 @@ async def test_routing_hands_the_decision_to_the_delegate_while_it_lasts(
     # The commune's leader no longer sees it; the province's approves, and signs as well.
     with pytest.raises(NotFound):
         await service.work_on(db_session, desk["leader"], work.code)
-    work = await _act(db_session, settings, storage, desk.outsider, work.code, Action.approve)
+    work = await act(db_session, settings, storage, desk.outsider, work.code, Action.approve)
     assert work.step is not None and work.step.kind == "sign" and work.step.agency_code == AGENCY
-    work = await _act(db_session, settings, storage, desk.outsider, work.code, Action.sign)
+    work = await act(db_session, settings, storage, desk.outsider, work.code, Action.sign)
     # The result goes back to the commune's desk.
     assert work.step is not None and work.step.kind == "return"
     assert work.step.agency_code == CHILD_AGENCY
@@ -247,7 +236,7 @@ async def test_routing_hands_the_decision_to_the_delegate_while_it_lasts(
     monkeypatch.setattr(service, "utcnow", lambda: after)
     later = await _to_approval(db_session, settings, storage, desk, applicant)
     assert later.step is not None and later.step.agency_code == CHILD_AGENCY
-    await _act(db_session, settings, storage, desk["leader"], later.code, Action.approve)
+    await act(db_session, settings, storage, desk["leader"], later.code, Action.approve)
 
 
 async def test_a_revoked_delegation_no_longer_routes(

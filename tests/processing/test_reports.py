@@ -23,28 +23,13 @@ from app.models.processing import StepOutcome
 from app.processing import reports, service
 from app.processing.errors import WrongState
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, Actor
 from app.storage import FileStorage
 from tests.fixtures.catalogs import CHILD_AGENCY
-from tests.fixtures.processing import Desk, file_dossier
+from tests.fixtures.processing import Desk, act, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-async def _act(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    actor: Actor,
-    code: str,
-    action: Action,
-    **payload: object,
-) -> None:
-    await service.act(
-        session, settings, storage, actor, code, action, ActionIn.model_validate(payload)
-    )
 
 
 async def _received(
@@ -55,7 +40,7 @@ async def _received(
     applicant: Applicant,
 ) -> str:
     code = await file_dossier(session, settings, applicant)
-    await _act(session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(session, settings, storage, desk["receiver"], code, Action.receive)
     return code
 
 
@@ -72,7 +57,7 @@ async def test_the_routing_slip_has_a_row_per_hand_off(
     applicant: Applicant,
 ) -> None:
     code = await _received(db_session, settings, storage, desk, applicant)
-    await _act(
+    await act(
         db_session,
         settings,
         storage,
@@ -113,8 +98,8 @@ async def test_a_long_note_is_cut_to_fit_the_slip(
     applicant: Applicant,
 ) -> None:
     code = await _received(db_session, settings, storage, desk, applicant)
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
-    await _act(
+    await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+    await act(
         db_session,
         settings,
         storage,

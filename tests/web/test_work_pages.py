@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -17,21 +16,21 @@ import pytest
 from openpyxl import load_workbook
 from page_checks import assert_page_structure, ui_messages
 from people import browse_as, make_person, post_form
-from permit import LAO_CAI, PHUONG_LAO_CAI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from web_html import Node, parse, visible_text
 
 from app.accounts import service as accounts
 from app.config import Settings
-from app.dossiers import service as dossiers
-from app.dossiers.schemas import Applicant, DeliveryIn, DraftChanges, PostalAddress
-from app.models.dossiers import Delivery, Status
+from app.dossiers.schemas import Applicant
+from app.models.dossiers import Delivery, Dossier, DossierFile, Status
 from app.processing import service
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn, Actor
 from app.storage import FileStorage
 from app.web.security import SESSION_COOKIE, sign
 from tests.conftest import TEST_SECRET_KEY
+from tests.dossiers.conftest import PDF, POSTAL_ADDRESS
 from tests.fixtures.catalogs import CHILD_AGENCY, PROCEDURE
 from tests.fixtures.processing import Desk, file_dossier
 
@@ -39,7 +38,6 @@ pytestmark = pytest.mark.usefixtures("desk")
 
 WORK = "/can-bo"
 REGISTER = "/can-bo/so-theo-doi"
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"0" * 500
 
 
 def dossier_url(code: str) -> str:
@@ -214,15 +212,6 @@ async def test_queue_filters_and_pages(
 # ----------------------------------------------------------------------------- one dossier
 
 
-POSTAL = PostalAddress(
-    recipient="Nguyễn Văn An",
-    phone="0912345678",
-    province=LAO_CAI,
-    commune=PHUONG_LAO_CAI,
-    street="Số 12 đường Hoàng Liên",
-)
-
-
 async def _file(
     session: AsyncSession,
     settings: Settings,
@@ -230,38 +219,16 @@ async def _file(
     applicant: Applicant,
     delivery: Delivery = Delivery.counter,
 ) -> tuple[str, str]:
-    """A dossier of the test procedure with its declaration attached (posted results go to
-    POSTAL); its code and the file's id."""
-    draft = await dossiers.start_draft(session, applicant, PROCEDURE, settings)
-    address = POSTAL if delivery is Delivery.post else None
-    await dossiers.update_draft(
-        session,
-        applicant,
-        draft.reference,
-        DraftChanges(
-            data={"full_name": "Nguyễn Văn An"},
-            agency=CHILD_AGENCY,
-            delivery=DeliveryIn(method=delivery, address=address),
-        ),
-        settings,
+    """A dossier of the test procedure with its declaration attached; its code and the
+    file's id."""
+    code = await file_dossier(session, settings, applicant, delivery, storage=storage)
+    file_id = await session.scalar(
+        select(DossierFile.reference)
+        .join(Dossier, Dossier.id == DossierFile.dossier_id)
+        .where(Dossier.code == code)
     )
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield PDF
-
-    file = await dossiers.add_file(
-        session,
-        storage,
-        settings,
-        applicant,
-        draft.reference,
-        "declaration",
-        "tờ khai.pdf",
-        chunks(),
-    )
-    submitted = await dossiers.submit(session, applicant, draft.reference, settings)
-    assert submitted.code is not None
-    return submitted.code, file.id
+    assert file_id is not None
+    return code, file_id
 
 
 async def test_a_dossier_page_shows_the_facts_the_answers_and_the_forms_open_now(
@@ -578,7 +545,7 @@ async def test_stop_and_return_by_post_need_what_they_need(
     await _act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
     staff.be("clerk")
     page = parse((await staff.client.get(dossier_url(code))).text)
-    assert "Số 12 đường Hoàng Liên, Phường Lào Cai, Tỉnh Lào Cai" in page.text
+    assert f"{POSTAL_ADDRESS.street}, Phường Lào Cai, Tỉnh Lào Cai" in page.text
     chosen = page.find("select", id="f-return-method")
     assert chosen is not None
     selected = [o.attrs["value"] for o in chosen.find_all("option") if "selected" in o.attrs]

@@ -14,10 +14,9 @@ from app.dossiers.schemas import Applicant
 from app.processing.rules import Action
 from app.storage import FileStorage
 from app.webhooks import delivery, national
-from tests.fixtures.processing import Desk
+from tests.fixtures.processing import Desk, act, file_dossier
 from tests.outbox.helpers import same_session
 from tests.webhooks.national_receiver import VIETNAM, national_receiver
-from tests.webhooks.test_national_records import _act, _file_with_declaration
 
 pytestmark = pytest.mark.usefixtures("desk")
 
@@ -47,17 +46,17 @@ async def test_each_change_reaches_the_national_portal_as_a_valid_record_in_orde
             assert report.failed == 0 and report.retried == 0
             return str(receiver.received[-1].body["data"][0]["TrangThaiHoSo"])
 
-        code = await _file_with_declaration(db_session, synced, storage, applicant)
+        code = await file_dossier(db_session, synced, applicant, storage=storage)
         assert await deliver() == "1"
-        await _act(db_session, synced, storage, desk["receiver"], code, Action.receive)
+        await act(db_session, synced, storage, desk["receiver"], code, Action.receive)
         assert await deliver() == "2"
-        await _act(db_session, synced, storage, desk["specialist"], code, Action.take)
-        await _act(db_session, synced, storage, desk["specialist"], code, Action.forward)
-        await _act(db_session, synced, storage, desk["leader"], code, Action.approve)
-        await _act(db_session, synced, storage, desk["leader"], code, Action.sign)
+        await act(db_session, synced, storage, desk["specialist"], code, Action.take)
+        await act(db_session, synced, storage, desk["specialist"], code, Action.forward)
+        await act(db_session, synced, storage, desk["leader"], code, Action.approve)
+        await act(db_session, synced, storage, desk["leader"], code, Action.sign)
         assert await deliver() == "4"
-        await _act(db_session, synced, storage, desk["clerk"], code, Action.result_ready)
-        await _act(db_session, synced, storage, desk["clerk"], code, Action.return_result)
+        await act(db_session, synced, storage, desk["clerk"], code, Action.result_ready)
+        await act(db_session, synced, storage, desk["clerk"], code, Action.return_result)
         assert await deliver() == "10"
 
     received = receiver.received

@@ -12,20 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.dossiers import service as dossiers
-from app.dossiers.schemas import Applicant, DeliveryIn, DraftChanges
+from app.dossiers.schemas import Applicant
 from app.kit.clock import aware
 from app.models.dossiers import Delivery, Dossier
 from app.models.processing import DossierDocument, SupplementRequest
 from app.models.webhooks import WebhookEvent
 from app.processing import service
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn, Actor, SupplementItem
+from app.processing.schemas import SupplementItem
 from app.storage import FileStorage
 from app.webhooks import national
-from tests.dossiers.conftest import PDF, POSTAL_ADDRESS, chunks
-from tests.fixtures.catalogs import CHILD_AGENCY, FIELD, PROCEDURE
-from tests.fixtures.processing import Desk
+from tests.fixtures.catalogs import FIELD, PROCEDURE
+from tests.fixtures.processing import Desk, act, file_dossier
 from tests.webhooks.national_receiver import VIETNAM, problems_of
 
 pytestmark = pytest.mark.usefixtures("desk")
@@ -36,54 +34,6 @@ def _vn(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return aware(moment).astimezone(VIETNAM).strftime("%Y%m%d%H%M%S")
-
-
-async def _file_with_declaration(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    applicant: Applicant,
-    delivery: Delivery = Delivery.online,
-) -> str:
-    draft = await dossiers.start_draft(session, applicant, PROCEDURE, settings)
-    await dossiers.update_draft(
-        session,
-        applicant,
-        draft.reference,
-        DraftChanges(
-            data={"full_name": "Nguyễn Văn An"},
-            agency=CHILD_AGENCY,
-            delivery=DeliveryIn(
-                method=delivery, address=POSTAL_ADDRESS if delivery == Delivery.post else None
-            ),
-        ),
-        settings,
-    )
-    await dossiers.add_file(
-        session,
-        storage,
-        settings,
-        applicant,
-        draft.reference,
-        "declaration",
-        "tờ khai.pdf",
-        chunks(PDF),
-    )
-    submitted = await dossiers.submit(session, applicant, draft.reference, settings)
-    assert submitted.code is not None
-    return submitted.code
-
-
-async def _act(
-    session: AsyncSession,
-    settings: Settings,
-    storage: FileStorage,
-    actor: Actor,
-    code: str,
-    action: Action,
-    **payload: Any,
-) -> None:
-    await service.act(session, settings, storage, actor, code, action, ActionIn(**payload))
 
 
 async def _body(
@@ -118,7 +68,7 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     applicant: Applicant,
 ) -> None:
     since = datetime.now(VIETNAM)
-    code = await _file_with_declaration(db_session, settings, storage, applicant)
+    code = await file_dossier(db_session, settings, applicant, storage=storage)
 
     # Filed, before any event: the record as it stands.
     record = await national.record_of(db_session, code, settings)
@@ -147,7 +97,7 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     assert step["TrangThai"] == "1" and step["NgayBatDau"] == record["NgayNopHoSo"]
 
     # Received. The dossier's first event makes the portal create the record, later ones update it.
-    await _act(db_session, settings, storage, desk["receiver"], code, Action.receive)
+    await act(db_session, settings, storage, desk["receiver"], code, Action.receive)
     body, record, headers = await _body(db_session, settings, code, since)
     dossier = await _dossier(db_session, code)
     first = await db_session.scalar(
@@ -165,8 +115,8 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     assert appraisal["TrangThai"] == "2" and appraisal["NgayKetThucTheoQuyDinh"] != ""
 
     # The specialist asks for a supplement while appraising: the clock pauses.
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.take)
-    await _act(
+    await act(db_session, settings, storage, desk["specialist"], code, Action.take)
+    await act(
         db_session,
         settings,
         storage,
@@ -199,11 +149,11 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     assert asked["NgayHenTraMoi"] == _vn(request.due_after) == record["NgayHenTra"]
 
     # Appraised, approved and signed: the signed result is listed with its download address.
-    await _act(db_session, settings, storage, desk["specialist"], code, Action.forward)
+    await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
     body, record, _headers = await _body(db_session, settings, code, since)
     assert record["TrangThaiHoSo"] == "4" and record["DanhSachGiayToKetQua"] == []
-    await _act(db_session, settings, storage, desk["leader"], code, Action.approve)
-    await _act(db_session, settings, storage, desk["leader"], code, Action.sign)
+    await act(db_session, settings, storage, desk["leader"], code, Action.approve)
+    await act(db_session, settings, storage, desk["leader"], code, Action.sign)
     body, record, _headers = await _body(db_session, settings, code, since)
     result = await db_session.scalar(
         select(DossierDocument).where(DossierDocument.form == "result")
@@ -219,13 +169,13 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
         }
     ]
 
-    await _act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
+    await act(db_session, settings, storage, desk["clerk"], code, Action.result_ready)
     body, record, _headers = await _body(db_session, settings, code, since)
     dossier = await _dossier(db_session, code)
     assert record["TrangThaiHoSo"] == "9"
     assert record["NgayKetThucXuLy"] == _vn(dossier.finished_at)
 
-    await _act(db_session, settings, storage, desk["clerk"], code, Action.return_result)
+    await act(db_session, settings, storage, desk["clerk"], code, Action.return_result)
     body, record, _headers = await _body(db_session, settings, code, since)
     dossier = await _dossier(db_session, code)
     assert record["TrangThaiHoSo"] == "10"
@@ -244,8 +194,8 @@ async def test_a_refused_dossier_sent_by_post_carries_its_refusal_and_the_token(
     applicant: Applicant,
 ) -> None:
     since = datetime.now(VIETNAM)
-    code = await _file_with_declaration(db_session, settings, storage, applicant, Delivery.post)
-    await _act(
+    code = await file_dossier(db_session, settings, applicant, Delivery.post, storage=storage)
+    await act(
         db_session, settings, storage, desk["receiver"], code, Action.refuse, reason="Sai thủ tục"
     )
     with_token = settings.model_copy(update={"national_portal_token": "tok-123"})
@@ -292,7 +242,7 @@ async def test_the_receiver_refuses_what_the_portal_would_refuse(
     problem: str,
 ) -> None:
     since = datetime.now(VIETNAM)
-    code = await _file_with_declaration(db_session, settings, storage, applicant)
+    code = await file_dossier(db_session, settings, applicant, storage=storage)
     record = await national.record_of(db_session, code, settings)
     dossier = await _dossier(db_session, code)
     assert dossier.submitted_at is not None
