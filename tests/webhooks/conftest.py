@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -35,6 +36,12 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     status: Callable[[Received], int] = lambda _r: 204
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.url).port
+        assert port is not None
+        return port
 
     def bodies_of(self, dossier_code: str) -> list[Received]:
         return [r for r in self.requests if dossier_code.encode() in r.body]

@@ -19,23 +19,13 @@ from app.dossiers.schemas import Applicant
 from app.kit.clock import aware, utcnow
 from app.models.outbox import OutboxMessage
 from app.models.webhooks import WebhookDelivery, WebhookSubscription
-from app.processing import service as processing
 from app.processing.rules import Action
-from app.processing.schemas import ActionIn
 from app.storage import FileStorage
 from app.webhooks import delivery, service
 from app.webhooks.schemas import Owner, SubscriptionChanges
-from tests.fixtures.processing import Desk, file_dossier
+from tests.fixtures.processing import Desk, act, file_dossier
 from tests.outbox.helpers import same_session
 from tests.webhooks.conftest import Receiver, subscribe
-
-
-async def _receive(
-    session: AsyncSession, settings: Settings, storage: FileStorage, desk: Desk, code: str
-) -> None:
-    await processing.act(
-        session, settings, storage, desk["receiver"], code, Action.receive, ActionIn()
-    )
 
 
 def _types(requests: list[object]) -> list[str]:
@@ -68,7 +58,7 @@ async def test_a_submitted_and_received_dossier_reaches_the_receiver_signed(
 ) -> None:
     _id, secret = await subscribe(db_session, hook_settings, agency_owner, receiver.url)
     code = await file_dossier(db_session, hook_settings, applicant)
-    await _receive(db_session, hook_settings, storage, desk, code)
+    await act(db_session, hook_settings, storage, desk["receiver"], code, Action.receive)
 
     report = await delivery.deliver_due(same_session(db_session), hook_settings)
 
@@ -101,7 +91,7 @@ async def test_the_events_of_a_dossier_arrive_in_order_after_the_receiver_recove
 ) -> None:
     subscription, secret = await subscribe(db_session, hook_settings, agency_owner, receiver.url)
     code = await file_dossier(db_session, hook_settings, applicant)
-    await _receive(db_session, hook_settings, storage, desk, code)
+    await act(db_session, hook_settings, storage, desk["receiver"], code, Action.receive)
     receiver.status = lambda _r: 503
 
     report = await delivery.deliver_due(same_session(db_session), hook_settings)

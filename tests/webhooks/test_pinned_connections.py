@@ -60,7 +60,7 @@ async def test_the_connection_goes_to_the_checked_address_with_the_host_name_kep
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    port = receiver.url.split(":")[2].split("/")[0]
+    port = receiver.port
     checked = _checked_answers(monkeypatch, {"hooks.motcua.test": "127.0.0.1"})
     system = _system_answers(monkeypatch, {})
     await subscribe(
@@ -95,7 +95,7 @@ async def test_a_name_rebound_to_loopback_after_the_check_cannot_reach_loopback(
     receiver: Receiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    port = receiver.url.split(":")[2].split("/")[0]
+    port = receiver.port
     _checked_answers(monkeypatch, {"rebind.motcua.test": PUBLIC})
     # Asked again by name, the answer would now be the loopback receiver.
     _system_answers(monkeypatch, {"rebind.motcua.test": "127.0.0.1"})
