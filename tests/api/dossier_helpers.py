@@ -81,8 +81,10 @@ async def enterprise_key(
     scopes: tuple[str, ...] = BOTH_SCOPES,
     name: str = "ERP",
     new_enterprise: bool = True,
+    rate_limit: int | None = None,
 ) -> str:
-    """A raw API key of the enterprise (signed up first unless ``new_enterprise`` is false)."""
+    """A raw API key of the enterprise (signed up first unless ``new_enterprise`` is false),
+    allowed ``rate_limit`` requests a minute (the portal's default without one)."""
     if new_enterprise:
         await accounts.sign_up_enterprise(
             session,
@@ -93,7 +95,19 @@ async def enterprise_key(
             ),
         )
     _out, raw = await api_keys.create_api_key(
-        session, enterprise_tax_code=tax_code, name=name, scopes=list(scopes)
+        session,
+        enterprise_tax_code=tax_code,
+        name=name,
+        scopes=list(scopes),
+        rate_limit=rate_limit,
+    )
+    return raw
+
+
+async def agency_key(session: AsyncSession, agency: str = CHILD_AGENCY) -> str:
+    """A raw API key with which the agency's one-stop software processes its dossiers."""
+    _out, raw = await api_keys.create_api_key(
+        session, agency_code=agency, name="Phần mềm một cửa", scopes=[api_keys.SCOPE_PROCESS]
     )
     return raw
 

@@ -3,32 +3,20 @@ enterprise's key can act: who am I, the dossiers of an applicant, resumable uplo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import api_keys
-from tests.api.dossier_helpers import API_PROCEDURE, PROBLEM, bearer, request_client
+from tests.api.dossier_helpers import API_PROCEDURE, PROBLEM, bearer
+from tests.api.dossier_helpers import agency_key as new_agency_key
 from tests.api.tus_helpers import TUS, encoded, metadata
 
 AGENCY = "000.00.41.H39"
 
 
 @pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-@pytest.fixture
 async def agency_key(db_session: AsyncSession) -> str:
-    _out, raw = await api_keys.create_api_key(
-        db_session, agency_code=AGENCY, name="Phần mềm một cửa", scopes=["dossiers:process"]
-    )
-    return raw
+    return await new_agency_key(db_session, AGENCY)
 
 
 def _assert_refused(response: httpx.Response) -> None:

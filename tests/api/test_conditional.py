@@ -3,43 +3,24 @@ If-Match (412) on the writes two clients could race."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import api_keys
 from app.api.problems import problem_type
 from app.config import Settings
 from app.dossiers.schemas import Applicant
-from tests.accounts.test_accounts_service import TAX_CODE
 from tests.api.dossier_helpers import (
     API_PROCEDURE,
     POSTAL_ADDRESS,
     PROBLEM,
+    agency_key,
     bearer,
-    enterprise_key,
-    import_api_catalog,
-    request_client,
 )
 from tests.fixtures.catalogs import CHILD_AGENCY
 from tests.fixtures.processing import Desk, file_dossier
 
 DOSSIERS = "/api/v1/dossiers"
-
-
-@pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-@pytest.fixture
-async def key(db_session: AsyncSession) -> str:
-    await import_api_catalog(db_session)
-    return await enterprise_key(db_session, TAX_CODE)
 
 
 def _refused(response: httpx.Response) -> None:
@@ -110,9 +91,7 @@ async def test_an_action_on_an_old_processing_view_is_refused(
     applicant: Applicant,
     desk: Desk,
 ) -> None:
-    _out, raw = await api_keys.create_api_key(
-        db_session, agency_code=CHILD_AGENCY, name="Một cửa", scopes=["dossiers:process"]
-    )
+    raw = await agency_key(db_session)
     code = await file_dossier(db_session, settings, applicant)
     view = await client.get(f"{DOSSIERS}/{code}/processing", headers=bearer(raw))
     tag = view.headers["etag"]

@@ -29,24 +29,11 @@ from tests.api.dossier_helpers import (
     ZIP,
     bearer,
     enterprise_key,
-    import_api_catalog,
     random_tax_code,
     request_client,
 )
 
 DOSSIERS = "/api/v1/dossiers"
-
-
-@pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-@pytest.fixture
-async def key(db_session: AsyncSession) -> str:
-    await import_api_catalog(db_session)
-    return await enterprise_key(db_session, TAX_CODE)
 
 
 async def _draft(client: httpx.AsyncClient, key: str, **body: Any) -> dict[str, Any]:

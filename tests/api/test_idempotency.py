@@ -34,27 +34,13 @@ from tests.api.dossier_helpers import (
     PROBLEM,
     bearer,
     enterprise_key,
-    import_api_catalog,
     random_tax_code,
-    request_client,
 )
 
 DOSSIERS = "/api/v1/dossiers"
 DAY = timedelta(hours=24)
 # A procedure of the demo catalog, committed once for the session (for live-server tests).
 DEMO_PROCEDURE = "1.001193"
-
-
-@pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-@pytest.fixture
-async def key(db_session: AsyncSession) -> str:
-    await import_api_catalog(db_session)
-    return await enterprise_key(db_session, TAX_CODE)
 
 
 def _keyed(raw: str, idempotency_key: str) -> dict[str, str]:

@@ -20,8 +20,6 @@ from tests.api.dossier_helpers import (
     POSTAL_ADDRESS,
     PROBLEM,
     bearer,
-    enterprise_key,
-    import_api_catalog,
     request_client,
 )
 
@@ -40,10 +38,8 @@ async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.
 
 
 @pytest.fixture
-async def filed(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
+async def filed(client: httpx.AsyncClient, key: str) -> dict[str, Any]:
     """A dossier filed through the API by an enterprise, with a contact phone."""
-    await import_api_catalog(db_session)
-    key = await enterprise_key(db_session, TAX_CODE)
     response = await client.post(
         "/api/v1/dossiers",
         json={

@@ -29,12 +29,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import delete, func, select
 
 from app.accounts import api_keys
-from app.accounts import service as accounts
 from app.db import Database
 from app.models.dossiers import Dossier
 from app.models.outbox import OutboxMessage
-from tests.accounts.test_accounts_service import enterprise as enterprise_sign_up
-from tests.api.dossier_helpers import PDF, random_tax_code
+from tests.api.dossier_helpers import PDF, enterprise_key, random_tax_code
 from tests.api.tus_helpers import encoded
 
 # Few examples per operation: the whole document runs in well under a minute.
@@ -86,21 +84,11 @@ class Tally:
 async def _keys(database: Database) -> tuple[str, str]:
     """An enterprise's and the agency's key, committed for the live server, each allowed the
     most requests a minute a key may have: a long run is never refused partway."""
-    tax_code = random_tax_code()
     async with database.unit_of_work() as session:
-        await accounts.sign_up_enterprise(
+        for_enterprise = await enterprise_key(
             session,
-            enterprise_sign_up(
-                tax_code=tax_code,
-                email=f"contract-{tax_code}@example.com",
-                phone=f"09{tax_code[-8:]}",
-            ),
-        )
-        _out, for_enterprise = await api_keys.create_api_key(
-            session,
-            enterprise_tax_code=tax_code,
-            name="ERP",
-            scopes=list(api_keys.ENTERPRISE_SCOPES),
+            random_tax_code(),
+            scopes=api_keys.ENTERPRISE_SCOPES,
             rate_limit=api_keys.MAX_RATE_LIMIT,
         )
         _out, for_agency = await api_keys.create_api_key(

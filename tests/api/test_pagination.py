@@ -3,11 +3,8 @@ envelope, a `Link: rel="next"` header while a next page exists; cursors refused 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import api_keys
@@ -18,20 +15,13 @@ from tests.accounts.test_accounts_service import TAX_CODE
 from tests.api.dossier_helpers import (
     API_PROCEDURE,
     PROBLEM,
+    agency_key,
     bearer,
     enterprise_key,
     import_api_catalog,
-    request_client,
 )
 from tests.api.paging import all_pages
-from tests.fixtures.catalogs import CHILD_AGENCY
 from tests.fixtures.processing import file_dossier
-
-
-@pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
 
 
 @pytest.fixture
@@ -43,10 +33,7 @@ async def enterprise(db_session: AsyncSession) -> dict[str, str]:
 
 @pytest.fixture
 async def agency(db_session: AsyncSession) -> dict[str, str]:
-    _out, raw = await api_keys.create_api_key(
-        db_session, agency_code=CHILD_AGENCY, name="Một cửa", scopes=["dossiers:process"]
-    )
-    return bearer(raw)
+    return bearer(await agency_key(db_session))
 
 
 def _refused(response: httpx.Response, code: str) -> None:

@@ -3,34 +3,17 @@ Idempotency-Key), issued documents; every refusal as problem+json."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import api_keys
 from app.config import Settings
 from app.dossiers.schemas import Applicant
-from tests.api.dossier_helpers import PROBLEM, bearer, request_client
+from tests.api.dossier_helpers import PROBLEM, agency_key, bearer
 from tests.fixtures.catalogs import AGENCY, CHILD_AGENCY
 from tests.fixtures.processing import Desk, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
-
-
-@pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-async def _key(session: AsyncSession, agency: str) -> dict[str, str]:
-    _out, raw = await api_keys.create_api_key(
-        session, agency_code=agency, name="Phần mềm một cửa", scopes=["dossiers:process"]
-    )
-    return bearer(raw)
 
 
 async def test_an_agency_key_works_its_queue_and_takes_actions(
@@ -40,7 +23,7 @@ async def test_an_agency_key_works_its_queue_and_takes_actions(
     applicant: Applicant,
     desk: Desk,
 ) -> None:
-    key = await _key(db_session, CHILD_AGENCY)
+    key = bearer(await agency_key(db_session, CHILD_AGENCY))
     code = await file_dossier(db_session, settings, applicant)
 
     counts = await client.get("/api/v1/queue/counts", headers=key)
@@ -94,7 +77,7 @@ async def test_another_agencys_key_sees_nothing(
     settings: Settings,
     applicant: Applicant,
 ) -> None:
-    key = await _key(db_session, AGENCY)
+    key = bearer(await agency_key(db_session, AGENCY))
     code = await file_dossier(db_session, settings, applicant)
     for response in (
         await client.get(f"/api/v1/dossiers/{code}/processing", headers=key),
@@ -113,7 +96,7 @@ async def test_processing_needs_an_agency_key_with_the_scope(
     bad_cursor = await client.get(
         "/api/v1/queue",
         params={"cursor": "abc"},
-        headers=await _key(db_session, CHILD_AGENCY),
+        headers=bearer(await agency_key(db_session, CHILD_AGENCY)),
     )
     assert bad_cursor.status_code == 422
     assert bad_cursor.headers["content-type"].startswith(PROBLEM)

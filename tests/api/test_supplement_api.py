@@ -4,12 +4,10 @@ every refusal as problem+json."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import api_keys
@@ -21,35 +19,25 @@ from tests.api.dossier_helpers import (
     PDF,
     PNG,
     PROBLEM,
+    agency_key,
     bearer,
     enterprise_key,
-    import_api_catalog,
     random_tax_code,
-    request_client,
 )
 
 DOSSIERS = "/api/v1/dossiers"
 
 
 @pytest.fixture
-async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with request_client(app, db_session) as http:
-        yield http
-
-
-@pytest.fixture
-async def key(db_session: AsyncSession) -> dict[str, str]:
-    await import_api_catalog(db_session)
-    return bearer(await enterprise_key(db_session, TAX_CODE))
+async def key(key: str) -> dict[str, str]:
+    """The enterprise's key as the header that carries it."""
+    return bearer(key)
 
 
 @pytest.fixture
 async def agency(db_session: AsyncSession, key: dict[str, str]) -> dict[str, str]:
     """The key of the commune that receives the enterprise's dossiers."""
-    _out, raw = await api_keys.create_api_key(
-        db_session, agency_code=CHILD_AGENCY, name="Một cửa", scopes=["dossiers:process"]
-    )
-    return bearer(raw)
+    return bearer(await agency_key(db_session))
 
 
 def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
