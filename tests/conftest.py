@@ -32,8 +32,9 @@ from app.config import Environment, Settings
 from app.db import Database, request_session, upgrade
 from app.main import create_app
 
-# The desk of officials and the dossiers of processing tests, for every folder of tests.
-pytest_plugins = ["tests.fixtures.processing"]
+# For every folder of tests: the desk of officials and the dossiers of processing tests, and
+# a fixed clock for the requests an API key makes in a minute.
+pytest_plugins = ["tests.fixtures.processing", "tests.fixtures.clock"]
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -3,7 +3,7 @@ requests a key may make in a minute, counted in the database (also over real HTT
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -18,7 +18,6 @@ from app.accounts.errors import (
     ApiKeyNotFound,
     Unauthorized,
 )
-from app.api import auth
 from app.db import Database
 from app.kit.clock import utcnow
 from app.models.accounts import ApiKey, ApiRateWindow
@@ -236,19 +235,6 @@ async def test_429_is_documented_with_its_headers(client: httpx.AsyncClient) -> 
 
 
 # ----------------------------------------------------------------------------- over real HTTP
-
-
-# Half a minute into a minute, for every clock of the key's checks in this process (the live
-# server runs in a thread of it): the requests of a test never straddle two windows.
-FIXED_NOW = datetime(2030, 3, 4, 5, 6, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def fixed_clock() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(api_keys, "utcnow", lambda: FIXED_NOW)
-        patch.setattr(auth, "utcnow", lambda: FIXED_NOW)
-        yield
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +26,6 @@ from tusclient.exceptions import TusCommunicationError
 from tusclient.storage.filestorage import FileStorage as UrlStorage
 
 from app.accounts import api_keys
-from app.api import auth
 from app.api.uploads import TusHeaderInvalid, parse_metadata
 from app.config import Settings
 from app.db import Database
@@ -526,18 +525,6 @@ async def test_the_pages_upload_with_the_session_cookie(
 
 
 # --- An API key's requests a minute ----------------------------------------------------------
-
-# Half a minute into a minute for the key's count (the live server runs in a thread of this
-# process): the test's requests never straddle two windows.
-FIXED_NOW = datetime(2030, 3, 4, 5, 6, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def fixed_clock() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(api_keys, "utcnow", lambda: FIXED_NOW)
-        patch.setattr(auth, "utcnow", lambda: FIXED_NOW)
-        yield
 
 
 async def test_a_keys_fourth_request_in_a_minute_gets_429(
