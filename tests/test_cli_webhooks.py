@@ -15,10 +15,11 @@ from app.cli import cli
 from app.config import Settings
 from app.db import Database
 from app.kit.clock import utcnow
-from app.models.webhooks import DeliveryState, WebhookEvent, WebhookSubscription
+from app.models.webhooks import DeliveryState, WebhookSubscription
 from app.webhooks import national, repository, service
 from app.webhooks.schemas import Owner, SubscriptionIn
 from tests.accounts.test_officials_cli import motcua
+from tests.webhooks.conftest import received_events
 
 __all__ = ["motcua"]
 
@@ -52,15 +53,7 @@ async def _prepare(url: str, settings: Settings) -> tuple[str, int, int]:
             )
             subscription = await repository.subscription_of(session, service.OPERATOR, out.id)
             assert subscription is not None
-            events = [
-                WebhookEvent(
-                    reference=f"msg_cli_{n}",
-                    type="dossier.received",
-                    dossier_code=f"CLI-{n}",
-                    payload={"id": f"msg_cli_{n}", "type": "dossier.received", "data": {}},
-                )
-                for n in range(2)
-            ]
+            events = received_events("cli", 2)
             session.add_all(events)
             await session.flush()
             now = utcnow()

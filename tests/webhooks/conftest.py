@@ -1,5 +1,5 @@
-"""A real local receiver of callbacks, settings that allow it, and subscriptions of the test
-agency."""
+"""A real local receiver of callbacks, settings that allow it, subscriptions of the test
+agency and bare events to queue to them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import service as catalog
 from app.config import Settings
+from app.models.webhooks import WebhookEvent
 from app.webhooks import service
 from app.webhooks.schemas import Owner, SubscriptionIn
 from tests.fixtures.catalogs import CHILD_AGENCY
@@ -120,3 +121,17 @@ async def subscribe(
         SubscriptionIn(url=url, **fields),  # type: ignore[arg-type]
     )
     return out.id, secret
+
+
+def received_events(name: str, count: int) -> list[WebhookEvent]:
+    """``count`` events "dossier.received" of the dossiers NAME-0, NAME-1..., their ids
+    msg_name_0, msg_name_1...; bare (no data), as tests of the delivery engine need them."""
+    return [
+        WebhookEvent(
+            reference=f"msg_{name}_{n}",
+            type="dossier.received",
+            dossier_code=f"{name.upper()}-{n}",
+            payload={"id": f"msg_{name}_{n}", "type": "dossier.received", "data": {}},
+        )
+        for n in range(count)
+    ]

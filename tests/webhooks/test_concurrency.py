@@ -14,7 +14,7 @@ from app.models.catalog import Agency
 from app.models.webhooks import WebhookEvent, WebhookSubscription
 from app.webhooks import delivery, repository, service
 from app.webhooks.schemas import Owner, SubscriptionIn
-from tests.webhooks.conftest import Receiver
+from tests.webhooks.conftest import Receiver, received_events
 
 DELIVERIES = 300
 
@@ -31,15 +31,7 @@ async def test_two_workers_share_the_deliveries_without_double_posts(
         )
         subscription = await repository.subscription_of(session, Owner(agency_id=agency_id), out.id)
         assert subscription is not None
-        events = [
-            WebhookEvent(
-                reference=f"msg_concurrency_{n}",
-                type="dossier.received",
-                dossier_code=f"TEST-CONCURRENCY-{n}",
-                payload={"id": f"msg_concurrency_{n}", "type": "dossier.received", "data": {}},
-            )
-            for n in range(DELIVERIES)
-        ]
+        events = received_events("concurrency", DELIVERIES)
         session.add_all(events)
         await session.flush()
         await repository.add_deliveries(
