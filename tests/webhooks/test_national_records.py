@@ -140,7 +140,10 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     await db_session.refresh(dossier, ["procedure", "procedure_version", "agency"])
     await service.resubmitted(db_session, settings, dossier)
     body, record, _headers = await _body(db_session, settings, code, since)
-    request = await db_session.scalar(select(SupplementRequest))
+    # Of this dossier: other tests' committed dossiers may have requests of their own.
+    request = await db_session.scalar(
+        select(SupplementRequest).where(SupplementRequest.dossier_id == dossier.id)
+    )
     assert request is not None
     assert record["TrangThaiHoSo"] == "4"
     [asked] = record["DanhSachHoSoBoSung"]
@@ -156,7 +159,9 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     await act(db_session, settings, storage, desk["leader"], code, Action.sign)
     body, record, _headers = await _body(db_session, settings, code, since)
     result = await db_session.scalar(
-        select(DossierDocument).where(DossierDocument.form == "result")
+        select(DossierDocument).where(
+            DossierDocument.dossier_id == dossier.id, DossierDocument.form == "result"
+        )
     )
     assert result is not None
     assert record["DanhSachGiayToKetQua"] == [
