@@ -51,6 +51,19 @@ class InvalidInput(PortalError):
     title_en = "Invalid input"
 
 
+class InvalidPageCursor(InvalidInput):
+    """A page cursor the list never gave: cut, altered, or another list's."""
+
+    def __init__(self) -> None:
+        message = "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu."
+        message_en = "Invalid page cursor: start again from the first page."
+        super().__init__(
+            message,
+            message_en=message_en,
+            problems=[Problem("query.cursor", message, message_en)],
+        )
+
+
 class Conflict(PortalError):
     status = 409
     code = "conflict"

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from app.errors import InvalidInput, Problem
+from app.errors import InvalidPageCursor
 from app.kit.pagination import (
     CURSOR_MAX_LENGTH,
     CURSOR_PATTERN,
@@ -79,16 +79,7 @@ class Paging:
         try:
             return page_of(items, key, shape, self.cursor, self.limit)
         except InvalidCursor as exc:
-            raise invalid_cursor() from exc
-
-
-def invalid_cursor() -> InvalidInput:
-    """A cursor this list never gave (cut, altered, or another list's)."""
-    message = "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu."
-    message_en = "Invalid page cursor: start again from the first page."
-    return InvalidInput(
-        message, message_en=message_en, problems=[Problem("query.cursor", message, message_en)]
-    )
+            raise InvalidPageCursor() from exc
 
 
 def _paging(

@@ -23,7 +23,7 @@ from app.catalog.schemas import (
     RequiredDocument,
 )
 from app.catalog.workflow import workflow_of
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidPageCursor, NotFound
 from app.forms import FormDefinition, parse_definition
 from app.kit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from app.kit.text import fold, words
@@ -74,10 +74,7 @@ async def search_procedures(
         try:
             after = decode_cursor(cursor, (int, str) if ranked else (str, str))
         except InvalidCursor as exc:
-            raise InvalidInput(
-                "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
-                message_en="Invalid page cursor: start again from the first page.",
-            ) from exc
+            raise InvalidPageCursor() from exc
     rows = await repository.search_procedures(
         session, **_criteria(query), after=after, limit=limit + 1
     )

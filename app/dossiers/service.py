@@ -59,7 +59,7 @@ from app.dossiers.schemas import (
     status_out,
 )
 from app.dossiers.tasks import file_key
-from app.errors import InvalidInput, NotFound, Problem
+from app.errors import InvalidInput, InvalidPageCursor, NotFound, Problem
 from app.forms import FieldError, FileField, FormDefinition, GroupField, parse_definition, validate
 from app.forms.identifiers import citizen_id_problem, normalize_tax_code
 from app.forms.messages import render
@@ -373,10 +373,7 @@ async def list_dossiers(
             created_at, dossier_id = decode_cursor(cursor, (str, int))
             after = (datetime.fromisoformat(str(created_at)), int(dossier_id))
         except (InvalidCursor, ValueError) as exc:
-            raise InvalidInput(
-                "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
-                message_en="Invalid page cursor: start again from the first page.",
-            ) from exc
+            raise InvalidPageCursor() from exc
     rows = await repository.list_owned(
         session,
         applicant.account_id,

@@ -16,7 +16,7 @@ from app.config import Settings
 from app.documents import forms, tables
 from app.documents.schemas import AgencyPart, RegisterData, RegisterRow, RoutingRow, RoutingSlipData
 from app.dossiers.schemas import StatusOut, status_out
-from app.errors import InvalidInput, NotFound, Problem
+from app.errors import InvalidInput, InvalidPageCursor, NotFound, Problem
 from app.forms import format_address
 from app.kit.clock import aware, utcnow
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
@@ -258,10 +258,7 @@ def _cursor_after(cursor: str | None) -> tuple[tuple[datetime, int] | None, int]
     try:
         micros, last_id, number = decode_cursor(cursor, (int, int, int))
     except InvalidCursor as exc:
-        raise InvalidInput(
-            "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
-            message_en="Invalid page cursor: start again from the first page.",
-        ) from exc
+        raise InvalidPageCursor() from exc
     moment = service.EPOCH + timedelta(microseconds=int(micros))
     return (moment, int(last_id)), int(number)
 

@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.catalog.workflow import StepKind, SupplementClock, Workflow, workflow_of
 from app.config import Settings
 from app.dossiers.schemas import status_out
-from app.errors import NotFound, Problem
+from app.errors import InvalidPageCursor, NotFound, Problem
 from app.kit.clock import aware, utcnow
 from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.models.accounts import Unit
@@ -1103,9 +1103,7 @@ async def queue_page(
         try:
             micros, last_id = decode_cursor(cursor, (int, int))
         except InvalidCursor as exc:
-            raise ActionInvalid(
-                [Problem("cursor", "Con trỏ trang không hợp lệ", "Invalid page cursor")]
-            ) from exc
+            raise InvalidPageCursor() from exc
         after = (EPOCH + timedelta(microseconds=int(micros)), int(last_id))
     limit = max(1, min(limit, QUEUE_PAGE_MAX))
     # In UTC: SQLite compares timestamps as text, so every bound must share the stored offset.

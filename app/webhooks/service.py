@@ -22,7 +22,7 @@ from app.accounts.errors import EnterpriseNotFound
 from app.accounts.schemas import ApiPrincipal
 from app.config import Settings
 from app.dossiers.schemas import STATUS_LABELS
-from app.errors import InvalidInput, Problem, ProblemList
+from app.errors import InvalidInput, InvalidPageCursor, Problem, ProblemList
 from app.forms.identifiers import is_email
 from app.kit import sealing
 from app.kit.clock import aware, utcnow
@@ -342,10 +342,7 @@ def _after(cursor: str | None) -> int | None:
     try:
         (value,) = decode_cursor(cursor, (int,))
     except InvalidCursor as exc:
-        raise InvalidInput(
-            "Con trỏ trang không hợp lệ: hãy bắt đầu lại từ trang đầu.",
-            message_en="Invalid page cursor: start again from the first page.",
-        ) from exc
+        raise InvalidPageCursor() from exc
     return int(value)
 
 
