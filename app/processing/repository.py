@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.models.accounts import Account, Official, OfficialRole, Unit
 from app.models.catalog import Agency, Delegation, Field, Procedure
 from app.models.dossiers import DeadlineState, Dossier, DossierFile, Status
-from app.models.processing import DossierDocument, DossierStep, SupplementRequest
+from app.models.processing import DossierStep, SupplementRequest
 from app.processing.schemas import Actor, Person, Queue, QueueFilter
 
 _Row = TypeVar("_Row", bound=Any)
@@ -100,15 +100,6 @@ async def open_supplement(session: AsyncSession, dossier_id: int) -> SupplementR
         .limit(1)
     )
     return found
-
-
-async def documents_of(session: AsyncSession, dossier_id: int) -> list[DossierDocument]:
-    rows = await session.scalars(
-        select(DossierDocument)
-        .where(DossierDocument.dossier_id == dossier_id)
-        .order_by(DossierDocument.id)
-    )
-    return list(rows)
 
 
 async def agencies_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Agency]:

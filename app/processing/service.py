@@ -21,6 +21,7 @@ from app.accounts.schemas import ApiPrincipal, OfficialOut
 from app.audit import service as audit
 from app.catalog.workflow import StepKind, SupplementClock, Workflow, workflow_of
 from app.config import Settings
+from app.documents import service as documents
 from app.dossiers.schemas import status_out
 from app.errors import InvalidPageCursor, NotFound, Problem
 from app.kit.clock import aware, utcnow
@@ -308,9 +309,9 @@ async def _work_out(session: AsyncSession, actor: Actor, dossier: Dossier) -> Wo
                 reference=d.reference,
                 form=d.form,
                 signed=d.signed,
-                created_at=aware(d.created_at),
+                created_at=d.created_at,
             )
-            for d in await repository.documents_of(session, dossier.id)
+            for d in await documents.documents_of(session, dossier.id)
         ],
     )
 
