@@ -216,3 +216,14 @@ async def unit_by_code(session: AsyncSession, agency_id: int, code: str) -> Unit
 
 async def units_of_agency(session: AsyncSession, agency_id: int) -> list[Unit]:
     return list(await session.scalars(select(Unit).where(Unit.agency_id == agency_id)))
+
+
+async def enterprise_member_emails(session: AsyncSession, enterprise_id: int) -> list[str]:
+    """The e-mail of every member of the enterprise whose account is not disabled."""
+    rows = await session.scalars(
+        select(Account.email)
+        .join(EnterpriseMember, EnterpriseMember.account_id == Account.id)
+        .where(EnterpriseMember.enterprise_id == enterprise_id, Account.disabled.is_(False))
+        .order_by(Account.id)
+    )
+    return list(rows)

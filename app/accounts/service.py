@@ -676,3 +676,8 @@ async def enterprise_ref(session: AsyncSession, tax_code: str) -> EnterpriseRef 
     if found is None:
         return None
     return EnterpriseRef(id=found.id, tax_code=found.tax_code, name=found.name)
+
+
+async def enterprise_member_emails(session: AsyncSession, enterprise_id: int) -> list[str]:
+    """Whom to tell of what concerns the enterprise: its members whose accounts are active."""
+    return await repository.enterprise_member_emails(session, enterprise_id)

@@ -10,7 +10,7 @@ from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from app.models.accounts import Account, Enterprise, EnterpriseMember
+from app.models.accounts import Enterprise
 from app.models.catalog import Agency
 from app.models.dossiers import Dossier
 from app.models.webhooks import (
@@ -147,16 +147,6 @@ async def subscriptions_by_id(
         select(WebhookSubscription).where(WebhookSubscription.id.in_(set(ids)))
     )
     return {s.id: s for s in rows}
-
-
-async def enterprise_member_emails(session: AsyncSession, enterprise_id: int) -> list[str]:
-    rows = await session.scalars(
-        select(Account.email)
-        .join(EnterpriseMember, EnterpriseMember.account_id == Account.id)
-        .where(EnterpriseMember.enterprise_id == enterprise_id, Account.disabled.is_(False))
-        .order_by(Account.id)
-    )
-    return list(rows)
 
 
 # --- Deliveries ----------------------------------------------------------------------------

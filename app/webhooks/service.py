@@ -671,7 +671,7 @@ async def _recipients(session: AsyncSession, subscription: WebhookSubscription) 
     if subscription.contact_email:
         return [subscription.contact_email]
     if subscription.enterprise_id is not None:
-        return await repository.enterprise_member_emails(session, subscription.enterprise_id)
+        return await accounts.enterprise_member_emails(session, subscription.enterprise_id)
     if subscription.agency_id is not None:
         people = await officials.list_officials(session, subscription.agency_id)
         return [p.email for p in people if p.holds(OfficialRole.admin) and not p.disabled]

@@ -116,6 +116,15 @@ async def test_an_enterprise_signs_up_with_its_owner(db_session: AsyncSession) -
     ]
 
 
+async def test_an_enterprise_is_told_through_its_active_members(db_session: AsyncSession) -> None:
+    owner = await service.sign_up_enterprise(db_session, enterprise())
+    found = await service.enterprise_ref(db_session, TAX_CODE)
+    assert found is not None
+    assert await service.enterprise_member_emails(db_session, found.id) == [owner.email]
+    await db_session.execute(update(Account).where(Account.id == owner.id).values(disabled=True))
+    assert await service.enterprise_member_emails(db_session, found.id) == []
+
+
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
