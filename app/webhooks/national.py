@@ -67,14 +67,19 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def file_url(settings: Settings, code: str, reference: str) -> str:
-    """Where a file of the dossier is downloaded (the dossiers API)."""
-    return f"{settings.base_url.rstrip('/')}/api/v1/dossiers/{code}/files/{reference}"
+# The links open the portal's own download pages: the applicant who follows one from the
+# national portal signs in here and gets the file, and no one else does (the API's routes would
+# need a key the national portal does not hold).
+
+
+def file_url(settings: Settings, reference: str) -> str:
+    """Where the applicant downloads a file of their dossier."""
+    return f"{settings.base_url.rstrip('/')}/ho-so/tep/{reference}"
 
 
 def document_url(settings: Settings, code: str, reference: str) -> str:
-    """Where a document issued on the dossier is downloaded (the processing API)."""
-    return f"{settings.base_url.rstrip('/')}/api/v1/dossiers/{code}/documents/{reference}"
+    """Where the applicant downloads a document issued on their dossier."""
+    return f"{settings.base_url.rstrip('/')}/ho-so/{code}/van-ban/{reference}"
 
 
 def _document_codes(target: FilingTarget) -> dict[str, str]:
@@ -197,7 +202,7 @@ async def record_of(session: AsyncSession, code: str, settings: Settings) -> dic
                 "TepDinhKemId": file.reference,
                 "TenTepDinhKem": file.display_name,
                 "MaThanhPhanHoSo": slots.get(_INDEX.sub("[]", file.slot), ""),
-                "DuongDanTaiTepTin": file_url(settings, code, file.reference),
+                "DuongDanTaiTepTin": file_url(settings, file.reference),
             }
             for file in dossier.files
         ],

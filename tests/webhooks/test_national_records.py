@@ -90,9 +90,7 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     assert record["DanhSachLePhi"] == [{"TenPhiLePhi": "Lệ phí", "Gia": "50000"}]
     [file] = record["TaiLieuNop"]
     assert file["TenTepDinhKem"] == "tờ khai.pdf" and file["MaThanhPhanHoSo"] == "to_khai"
-    assert file["DuongDanTaiTepTin"] == (
-        f"http://testserver/api/v1/dossiers/{code}/files/{file['TepDinhKemId']}"
-    )
+    assert file["DuongDanTaiTepTin"] == (f"http://testserver/ho-so/tep/{file['TepDinhKemId']}")
     [step] = record["QuaTrinhXuLy"]
     assert step["TrangThai"] == "1" and step["NgayBatDau"] == record["NgayNopHoSo"]
 
@@ -168,9 +166,7 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
         {
             "TenGiayTo": "Giấy xác nhận",
             "GiayToId": result.reference,
-            "DuongDanTepTinKetQua": (
-                f"http://testserver/api/v1/dossiers/{code}/documents/{result.reference}"
-            ),
+            "DuongDanTepTinKetQua": (f"http://testserver/ho-so/{code}/van-ban/{result.reference}"),
         }
     ]
 
