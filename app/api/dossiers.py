@@ -21,10 +21,10 @@ from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
 from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
 from app.api.idempotent import (
     IDEMPOTENCY_RESPONSES,
-    REPLAYED_HEADER,
     IdempotencyKey,
     key_lifetime,
     once,
+    replayable,
     respond,
     route_of,
 )
@@ -87,17 +87,14 @@ def _changing(
     ok: int, what_422: str, *, location: bool = False, body: bool = True
 ) -> dict[int | str, dict[str, Any]]:
     """The documented responses of a state-changing endpoint that honours Idempotency-Key."""
-    headers = dict(REPLAYED_HEADER)
-    if location:
-        headers["Location"] = {
-            "description": "Where the created resource is",
-            "schema": {"type": "string"},
-        }
-    success: dict[str, Any] = {"headers": headers}
+    created = {
+        "Location": {"description": "Where the created resource is", "schema": {"type": "string"}}
+    }
+    documented = replayable(ok, created if location else None)
     if not body:
-        success["description"] = "Done"
+        documented[ok]["description"] = "Done"
     return (
-        {ok: success}
+        documented
         | UNAUTHORIZED
         | FORBIDDEN
         | NOT_FOUND

@@ -40,6 +40,16 @@ REPLAYED_HEADER: dict[str, Any] = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
+
+
+def replayable(
+    status: int, headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The documented success of an endpoint honouring Idempotency-Key: it may be a replay
+    (``Idempotent-Replayed``), with the endpoint's own ``headers`` besides."""
+    return {status: {"headers": {**REPLAYED_HEADER, **(headers or {})}}}
+
+
 IDEMPOTENCY_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Idempotency-Key empty, too long or not printable ASCII"},
     409: {

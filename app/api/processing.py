@@ -18,7 +18,7 @@ from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Principal, Session, requires
 from app.api.conditional import ConditionalRoute, IfMatch, check_if_match
 from app.api.dossiers import DOWNLOADED, TOKEN, NoNul
-from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.api.idempotent import IDEMPOTENCY_RESPONSES, IdempotencyKey, once, replayable
 from app.api.pagination import PAGED, PageQuery
 from app.config import Settings
 from app.documents import service as documents
@@ -49,7 +49,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 READ_RESPONSES = UNAUTHORIZED | FORBIDDEN | NOT_FOUND
 ACTION_RESPONSES = (
-    {200: {"headers": dict(REPLAYED_HEADER)}}
+    replayable(200)
     | READ_RESPONSES
     | IDEMPOTENCY_RESPONSES
     | {

@@ -14,7 +14,7 @@ from app.accounts.schemas import ApiPrincipal
 from app.api.auth import FORBIDDEN, UNAUTHORIZED, Session, requires
 from app.api.conditional import check_if_match_version, none_match, version_tag
 from app.api.dossiers import NoNul
-from app.api.idempotent import IDEMPOTENCY_RESPONSES, REPLAYED_HEADER, IdempotencyKey, once
+from app.api.idempotent import IDEMPOTENCY_RESPONSES, IdempotencyKey, once, replayable
 from app.api.pagination import PAGED, CursorPage, PageQuery
 from app.config import Settings
 from app.idempotency.schemas import StoredResponse
@@ -84,10 +84,6 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 READ = UNAUTHORIZED | FORBIDDEN | NOT_FOUND
 
 
-def _headers(status: int, headers: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {status: {"headers": headers}}
-
-
 WRITE = READ | IDEMPOTENCY_RESPONSES | INVALID
 
 
@@ -143,7 +139,7 @@ async def list_event_types(paging: PageQuery) -> EventTypePage:
     response_model=CreatedSubscription,
     status_code=201,
     tags=TAGS,
-    responses=_headers(201, ETAG | REPLAYED_HEADER) | UNAUTHORIZED | FORBIDDEN | WRITE,
+    responses=replayable(201, ETAG) | UNAUTHORIZED | FORBIDDEN | WRITE,
 )
 async def create_subscription(
     request: Request,
@@ -182,7 +178,7 @@ async def list_subscriptions(
     "/{subscription_id}",
     response_model=SubscriptionOut,
     tags=TAGS,
-    responses=_headers(200, ETAG) | NOT_MODIFIED | READ,
+    responses={200: {"headers": ETAG}} | NOT_MODIFIED | READ,
 )
 async def get_subscription(
     session: Session,
@@ -202,7 +198,7 @@ async def get_subscription(
     "/{subscription_id}",
     response_model=SubscriptionOut,
     tags=TAGS,
-    responses=_headers(200, ETAG) | READ | INVALID | PRECONDITION,
+    responses={200: {"headers": ETAG}} | READ | INVALID | PRECONDITION,
 )
 async def update_subscription(
     request: Request,
@@ -241,7 +237,7 @@ async def delete_subscription(
     "/{subscription_id}/rotate-secret",
     response_model=SecretOut,
     tags=TAGS,
-    responses=_headers(200, REPLAYED_HEADER) | WRITE,
+    responses=replayable(200) | WRITE,
 )
 async def rotate_secret(
     request: Request,
@@ -315,7 +311,7 @@ async def get_delivery(
     response_model=DeliveryOut,
     status_code=202,
     tags=TAGS,
-    responses=_headers(202, REPLAYED_HEADER) | WRITE,
+    responses=replayable(202) | WRITE,
 )
 async def redeliver(
     request: Request,
@@ -340,7 +336,7 @@ async def redeliver(
     response_model=ReplayOut,
     status_code=202,
     tags=TAGS,
-    responses=_headers(202, REPLAYED_HEADER) | WRITE,
+    responses=replayable(202) | WRITE,
 )
 async def replay(
     request: Request,
