@@ -31,6 +31,7 @@ from app.documents import service as documents
 from app.dossiers.tasks import CleanupReport
 from app.errors import PortalError, ProblemList
 from app.kit.clock import aware
+from app.kit.pagination import PAGE_MAX
 from app.models.calendar import DayKind
 from app.processing import calendar_service, delegations
 from app.processing.calendar_schemas import CalendarDayOut
@@ -750,7 +751,7 @@ def webhooks_deliveries(
     state: Annotated[
         str | None, typer.Option("--state", help="Only those pending, delivered or failed")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=webhooks.PAGE_MAX)] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=PAGE_MAX)] = 20,
 ) -> None:
     """List a subscription's deliveries, newest first."""
 
