@@ -32,10 +32,22 @@ from app.models.dossiers import (
     DossierCodeCounter,
     DossierEvent,
     DossierFile,
+    FileOrigin,
     Upload,
 )
+from app.models.feedback import Feedback, FeedbackKind, FeedbackState, Rating, Satisfaction
 from app.models.idempotency import IdempotencyRecord
 from app.models.outbox import OutboxMessage
+from app.models.payments import (
+    Payment,
+    PaymentNotice,
+    PaymentRefund,
+    PaymentStage,
+    PaymentState,
+    ReconciliationReport,
+    RefundState,
+    SandboxTransaction,
+)
 from app.models.processing import (
     DocumentForm,
     DossierDocument,
@@ -44,6 +56,7 @@ from app.models.processing import (
     StepOutcome,
     SupplementRequest,
 )
+from app.models.store import StoredDocument, StoredKind
 from app.models.webhooks import (
     DeliveryState,
     PayloadFormat,
@@ -76,7 +89,11 @@ __all__ = [
     "DossierStep",
     "Enterprise",
     "EnterpriseMember",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackState",
     "Field",
+    "FileOrigin",
     "IdempotencyRecord",
     "MemberRole",
     "Official",
@@ -85,13 +102,25 @@ __all__ = [
     "OutboxMessage",
     "PasswordResetToken",
     "PayloadFormat",
+    "Payment",
+    "PaymentNotice",
+    "PaymentRefund",
+    "PaymentStage",
+    "PaymentState",
     "Procedure",
     "ProcedureSearchWord",
     "ProcedureVersion",
+    "Rating",
+    "ReconciliationReport",
+    "RefundState",
+    "SandboxTransaction",
+    "Satisfaction",
     "Session",
     "SignInAttempt",
     "SigningKey",
     "StepOutcome",
+    "StoredDocument",
+    "StoredKind",
     "SupplementRequest",
     "Unit",
     "Upload",

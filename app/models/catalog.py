@@ -87,6 +87,8 @@ class Procedure(Timestamped, Base):
     legal_days: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     committed_days: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     fees: Mapped[list[Any]] = mapped_column(default=list)
+    # A PaymentStage when the fees are paid online (status 6 until paid); None: at the counter.
+    payment_stage: Mapped[str | None] = mapped_column(String(24))
     result: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[list[Any]] = mapped_column(default=list)
     online_level: Mapped[str] = mapped_column(String(16))

@@ -56,6 +56,12 @@ class Delivery(StrEnum):
     post = "post"
 
 
+class FileOrigin(StrEnum):
+    upload = "upload"
+    scan = "scan"
+    reuse = "reuse"
+
+
 class EventKind(StrEnum):
     created = "created"
     submitted = "submitted"
@@ -76,6 +82,9 @@ class EventKind(StrEnum):
     apology_issued = "apology_issued"
     stopped = "stopped"
     overdue = "overdue"
+    payment_required = "payment_required"
+    paid = "paid"
+    refunded = "refunded"
 
 
 class DeadlineState(StrEnum):
@@ -231,6 +240,14 @@ class DossierFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How it came: uploaded by the applicant, digitised (scanned) at the desk, or reused from
+    # the applicant's document store; the indicators count the last two.
+    origin: Mapped[str] = mapped_column(
+        String(16), default=FileOrigin.upload, server_default="upload"
+    )
+    stored_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_documents.id", use_alter=True, ondelete="SET NULL")
+    )
 
     dossier: Mapped[Dossier] = relationship(back_populates="files", lazy="raise")
 

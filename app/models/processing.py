@@ -78,6 +78,8 @@ class DocumentForm(StrEnum):
     routing_slip = "06"
     register = "07"
     result = "result"
+    # The electronic receipt of a fee paid online (biên lai điện tử).
+    payment_receipt = "fee"
 
 
 class DossierDocument(Base):
