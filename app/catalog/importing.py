@@ -19,6 +19,7 @@ from app.errors import InvalidInput, ProblemList
 from app.forms import DefinitionError, lint, parse_definition
 from app.kit.text import fold
 from app.models.catalog import Agency, Field, Procedure, ProcedureVersion
+from app.payments.fees import fee_variables
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
 
@@ -156,6 +157,15 @@ async def _check_references(
             continue
         for problem in lint(definition, known_documents=document_codes):
             problems.add(f"{where}.form.{problem.location}", problem.message)
+        keys = {f.key for f in definition.fields}
+        for index, fee in enumerate(procedure.fees):
+            for name in fee_variables(fee):
+                if name.split(".", 1)[0] not in keys:
+                    problems.add(
+                        f"{where}.fees[{index}]",
+                        f"Biểu mẫu không có trường {name}",
+                        f"The form has no field {name}",
+                    )
 
 
 def _search_texts(procedure: ProcedureIn, field_name: str) -> tuple[str, str]:
@@ -296,7 +306,8 @@ async def _upsert_procedures(
                 "applicants": item.applicants,
                 "legal_days": Decimal(item.legal_days),
                 "committed_days": Decimal(item.committed_days),
-                "fees": [fee.model_dump(mode="json") for fee in item.fees],
+                "fees": [fee.model_dump(mode="json", exclude_defaults=True) for fee in item.fees],
+                "payment_stage": item.payment.value if item.payment else None,
                 "result": item.result,
                 "legal_basis": list(item.legal_basis),
                 "online_level": item.online_level.value,
@@ -371,6 +382,7 @@ async def export_catalog(session: AsyncSession) -> dict[str, Any]:
                 "legal_days": _days(p.legal_days),
                 "committed_days": _days(p.committed_days),
                 "fees": p.fees,
+                "payment": p.payment_stage,
                 "documents": versions[p.id].documents if p.id in versions else [],
                 "result": p.result,
                 "legal_basis": p.legal_basis,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.catalog.workflow import Workflow
 from app.forms import FormDefinition
 from app.models.catalog import AgencyLevel, OnlineLevel
+from app.models.payments import PaymentStage
 
 AGENCY_CODE_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
 PROCEDURE_CODE_PATTERN = r"^\d{1,2}\.\d{6}$"
@@ -28,11 +29,46 @@ class _Strict(BaseModel):
 
 
 class Fee(_Strict):
+    """A fee or charge of a procedure (phí, lệ phí) and how it is counted for one dossier."""
+
+    code: str | None = Field(
+        default=None,
+        max_length=50,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Fee code sent to the national portal (MaPhiLePhi)",
+    )
     name: str = Field(min_length=1, max_length=500)
-    amount: int = Field(ge=0, description="Amount in VND")
+    amount: int = Field(ge=0, le=10_000_000_000, description="Amount in VND, per unit")
+    per: FeeBasis = Field(
+        default="dossier",
+        description="dossier: once; item or copy: times the number the applicant gives in "
+        "the form field named by `quantity`",
+    )
+    quantity: str | None = Field(
+        default=None, max_length=100, description="Form field holding the number of items or copies"
+    )
+    included: int = Field(
+        default=0, ge=0, le=1000, description="Items or copies included without charge"
+    )
+    applies_if: dict[str, Any] | None = Field(
+        default=None, description="JSON Logic over the form's answers: the fee applies only then"
+    )
+    exempt_if: dict[str, Any] | None = Field(
+        default=None,
+        description="JSON Logic over the form's answers: the applicant's group is exempt",
+    )
     note: str = ""
 
+    @model_validator(mode="after")
+    def _quantity_with_basis(self) -> Fee:
+        if (self.per == "dossier") != (self.quantity is None):
+            raise ValueError(
+                "`quantity` names the form field counting items or copies, and only then"
+            )
+        return self
 
+
+FeeBasis = Literal["dossier", "item", "copy"]
 DocumentKind = Literal["original", "certified_copy", "copy"]
 
 
@@ -70,6 +106,8 @@ class ProcedureIn(_Strict):
     legal_days: WorkingDays
     committed_days: WorkingDays
     fees: list[Fee] = []
+    # When the fees are paid online (status 6 until paid); None: at the counter.
+    payment: PaymentStage | None = None
     documents: list[RequiredDocument] = []
     result: str = ""
     legal_basis: list[str] = []
@@ -151,6 +189,9 @@ class ProcedureDetail(ProcedureSummary):
     description: str
     applicants: str
     fees: list[Fee]
+    payment: PaymentStage | None = Field(
+        description="When the fees are paid online; null when they are paid at the counter"
+    )
     documents: list[RequiredDocument]
     result: str
     legal_basis: list[str]

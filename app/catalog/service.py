@@ -113,6 +113,7 @@ async def get_procedure(session: AsyncSession, code: str) -> ProcedureDetail:
         description=procedure.description,
         applicants=procedure.applicants,
         fees=procedure.fees,
+        payment=procedure.payment_stage,
         documents=[RequiredDocument.model_validate(d) for d in version.documents],
         result=procedure.result,
         legal_basis=procedure.legal_basis,

@@ -84,6 +84,7 @@ class EventKind(StrEnum):
     overdue = "overdue"
     payment_required = "payment_required"
     paid = "paid"
+    payment_failed = "payment_failed"
     refunded = "refunded"
 
 

@@ -139,7 +139,7 @@ TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.stop: _t(
         {LEADER},
-        {*ACTIVE, Status.supplement_requested},
+        {*ACTIVE, Status.supplement_requested, Status.payment_required},
         ANY_STEP,
         Status.stopped,
         EventKind.stopped,

@@ -29,10 +29,12 @@ from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.models.accounts import Unit
 from app.models.catalog import Agency
 from app.models.dossiers import DeadlineState, Delivery, Dossier, DossierEvent, EventKind, Status
+from app.models.payments import PaymentStage
 from app.models.processing import DocumentForm, DossierStep, StepOutcome, SupplementRequest
 from app.outbox import service as outbox
 from app.outbox.mail import KIND as EMAIL
 from app.outbox.mail import email_payload
+from app.payments import dues
 from app.processing import calendar_service, paperwork, repository
 from app.processing.calendar import WorkingCalendar
 from app.processing.errors import ActionInvalid, WrongState
@@ -549,16 +551,26 @@ async def _hand_over(
 
 
 async def _receive(session: AsyncSession, work: _Work, payload: ActionIn) -> None:
+    work.dossier.received_at = work.now
+    _finish(work, "received", payload.reason)
+    due = await dues.due_of(session, work.dossier)
+    if due is not None and due.stage is PaymentStage.before_processing and due.outstanding:
+        await _wait_for_payment(session, work, due.outstanding)
+        return
+    await _start_processing(session, work)
+
+
+async def _start_processing(session: AsyncSession, work: _Work) -> None:
+    """The clock starts, the first step is handed over and the receipt (form 01) issued: at
+    reception, or when the fees asked before processing are paid."""
     dossier = work.dossier
     calendar = work.calendar
     start = calendar.clock_start(work.now)
     due = calendar.add_days(start, work.committed_days)
-    dossier.received_at = work.now
     dossier.clock_started_at = start
     dossier.due_at = dossier.original_due_at = due
     dossier.status = Status.received
     dossier.deadline_state = DeadlineState.on_track
-    _finish(work, "received", payload.reason)
     await _hand_over(session, work, 1, await _target(session, work, 1, None))
     await paperwork.issue(
         session,
@@ -576,6 +588,26 @@ async def _receive(session: AsyncSession, work: _Work, payload: ActionIn) -> Non
         "Hồ sơ đã được tiếp nhận / Dossier received",
         f"Hồ sơ của bạn đã được tiếp nhận. Hẹn trả kết quả: {local_due:%H:%M %d/%m/%Y}.\n"
         f"Your dossier has been received. Result due: {local_due:%H:%M %d/%m/%Y}.",
+    )
+
+
+async def _wait_for_payment(session: AsyncSession, work: _Work, outstanding: int) -> None:
+    """Status 6: nothing moves until the fees are paid. Before processing the clock has not
+    started; before the result, processing has ended (finished_at), so the wait for the
+    applicant counts against neither deadline."""
+    dossier = work.dossier
+    dossier.status = Status.payment_required
+    dossier.deadline_state = None
+    await _event(session, work, EventKind.payment_required, amount=outstanding)
+    amount = f"{outstanding:,}".replace(",", ".")
+    await _tell_applicant(
+        work,
+        session,
+        "Yêu cầu nộp phí, lệ phí / Fees to pay",
+        f"Hồ sơ của bạn cần nộp phí, lệ phí {amount} đồng. Hãy thanh toán trực tuyến trên trang"
+        " hồ sơ để hồ sơ được tiếp tục giải quyết.\n"
+        f"Your dossier needs its fees paid ({amount} VND). Pay online on the dossier's page so it"
+        " can go on.",
     )
 
 
@@ -748,11 +780,20 @@ async def _sign(session: AsyncSession, work: _Work, payload: ActionIn) -> None:
 
 async def _result_ready(session: AsyncSession, work: _Work, payload: ActionIn) -> None:
     dossier = work.dossier
-    dossier.status = Status.result_ready
     dossier.finished_at = work.now
     work.step.received_at = work.step.received_at or work.now
     work.step.received_by = work.step.received_by or work.actor.name
-    await _event(session, work, EventKind.result_ready, payload.reason)
+    due = await dues.due_of(session, dossier)
+    if due is not None and due.stage is PaymentStage.before_result and due.outstanding:
+        await _wait_for_payment(session, work, due.outstanding)
+        return
+    await _result_is_ready(session, work, payload.reason)
+
+
+async def _result_is_ready(session: AsyncSession, work: _Work, note: str) -> None:
+    dossier = work.dossier
+    dossier.status = Status.result_ready
+    await _event(session, work, EventKind.result_ready, note)
     online = dossier.delivery == Delivery.online
     await _tell_applicant(
         work,
@@ -961,6 +1002,17 @@ async def act(
     return await _work_out(session, actor, dossier)
 
 
+def _system_actor(dossier: Dossier, name: str) -> Actor:
+    assert dossier.agency is not None
+    return Actor(
+        label=WORKER_LABEL,
+        name=name,
+        agency_id=dossier.agency.id,
+        agency_code=dossier.agency.code,
+        roles=PROCESSING_KEY_ROLES,
+    )
+
+
 async def auto_receive(
     session: AsyncSession, settings: Settings, storage: FileStorage, dossier_id: int
 ) -> bool:
@@ -969,15 +1021,31 @@ async def auto_receive(
     dossier = await repository.dossier_by_id(session, dossier_id)
     if dossier is None or dossier.status != Status.registered or dossier.agency is None:
         return False
-    actor = Actor(
-        label=WORKER_LABEL,
-        name="Tiếp nhận tự động / Automatic reception",
-        agency_id=dossier.agency.id,
-        agency_code=dossier.agency.code,
-        roles=PROCESSING_KEY_ROLES,
-    )
+    actor = _system_actor(dossier, "Tiếp nhận tự động / Automatic reception")
     work = await _load_work(session, settings, storage, actor, dossier)
     await _perform(session, work, Action.receive, ActionIn())
+    return True
+
+
+async def payment_settled(
+    session: AsyncSession, settings: Settings, storage: FileStorage, dossier_id: int
+) -> bool:
+    """A payment of the dossier settled: once nothing is owed, a dossier waiting for its fees
+    (status 6) goes on where it stopped, into processing or to its result. False when it was
+    not waiting or still owes something."""
+    dossier = await repository.dossier_by_id(session, dossier_id)
+    if dossier is None or dossier.status != Status.payment_required or dossier.agency is None:
+        return False
+    due = await dues.due_of(session, dossier)
+    if due is not None and due.outstanding:
+        return False
+    actor = _system_actor(dossier, "Cổng thanh toán / Payment gateway")
+    work = await _load_work(session, settings, storage, actor, dossier)
+    if dossier.finished_at is None:
+        await _start_processing(session, work)
+    else:
+        await _result_is_ready(session, work, "")
+    await session.flush()
     return True
 
 

@@ -52,8 +52,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "Cơ quan gửi thư xin lỗi và hẹn lại ngày trả",
         "The agency apologised and set a new due date",
     ),
+    EventType(
+        "dossier.payment_required",
+        "Hồ sơ chờ thực hiện nghĩa vụ tài chính (nộp phí, lệ phí)",
+        "The dossier waits for its fees to be paid",
+    ),
     EventType("payment.succeeded", "Thanh toán thành công", "A payment succeeded"),
     EventType("payment.failed", "Thanh toán không thành công", "A payment failed"),
+    EventType("payment.refunded", "Đã hoàn tiền", "A payment was refunded"),
 )
 EVENT_TYPE_NAMES = frozenset(t.name for t in EVENT_TYPES)
 
@@ -66,6 +72,13 @@ _PUBLIC_KIND = {
 }
 
 
+_PAYMENT_TYPE = {
+    EventKind.paid: "payment.succeeded",
+    EventKind.payment_failed: "payment.failed",
+    EventKind.refunded: "payment.refunded",
+}
+
+
 def event_type_of(kind: EventKind) -> str:
     """The public event type a dossier action publishes (``dossier.forwarded`` for assigned)."""
-    return f"dossier.{_PUBLIC_KIND.get(kind, kind.value)}"
+    return _PAYMENT_TYPE.get(kind) or f"dossier.{_PUBLIC_KIND.get(kind, kind.value)}"

@@ -1,0 +1,1 @@
+"""Fees of procedures and their payment online: assessment, gateways, refunds, reconciliation."""
