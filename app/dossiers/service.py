@@ -1533,6 +1533,7 @@ _APPLICANT_FORMS = frozenset(
         DocumentForm.refusal,
         DocumentForm.apology,
         DocumentForm.stop,
+        DocumentForm.payment_receipt,
     }
 )
 _RESULT_STATUSES = frozenset({Status.result_ready, Status.returned})
