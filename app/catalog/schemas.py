@@ -238,3 +238,5 @@ class FilingTarget(BaseModel):
     postal_allowed: bool
     committed_days: float
     workflow: Workflow
+    fees: list[Fee] = []
+    payment: PaymentStage | None = None

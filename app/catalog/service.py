@@ -197,6 +197,8 @@ def _filing_target(procedure: Procedure, version: ProcedureVersion) -> FilingTar
         postal_allowed=procedure.postal_allowed,
         committed_days=float(procedure.committed_days),
         workflow=workflow_of(version.workflow),
+        fees=procedure.fees,
+        payment=procedure.payment_stage,
     )
 
 

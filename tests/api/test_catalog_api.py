@@ -117,7 +117,20 @@ async def test_procedure_detail_and_unknown_code(
 ) -> None:
     await import_catalog(db_session, small_catalog())
     detail = (await client.get(f"/api/v1/procedures/{PROCEDURE}")).json()
-    assert detail["fees"] == [{"name": "Lệ phí", "amount": 50000, "note": ""}]
+    assert detail["fees"] == [
+        {
+            "code": None,
+            "name": "Lệ phí",
+            "amount": 50000,
+            "per": "dossier",
+            "quantity": None,
+            "included": 0,
+            "applies_if": None,
+            "exempt_if": None,
+            "note": "",
+        }
+    ]
+    assert detail["payment"] is None
     assert detail["documents"][0]["code"] == "to_khai"
     assert detail["version"] == 1
 

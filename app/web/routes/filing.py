@@ -40,6 +40,7 @@ from app.forms import (
 )
 from app.kit.multipart import MultipartReader
 from app.models.dossiers import Channel, Delivery
+from app.payments.fees import assess
 from app.web import urls
 from app.web.draftforms import (
     agency_definition,
@@ -601,6 +602,8 @@ def _render_check(
             "postmark": postmark,
             "error_links": links,
             "form_url": url,
+            "fees": assess(target.fees, result.cleaned) if target.payment else None,
+            "payment": target.payment,
         },
         status_code=status_code,
     )
