@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.kit.clock import aware
-from app.models.dossiers import ApplicantType, Delivery, DossierFile, Status
+from app.models.dossiers import ApplicantType, Delivery, DossierFile, FileOrigin, Status
 from app.models.processing import DocumentForm
 
 STATUS_LABELS: dict[int, tuple[str, str]] = {
@@ -139,6 +139,11 @@ class FileOut(BaseModel):
     content_type: str
     sha256: str
     created_at: datetime
+    origin: FileOrigin = Field(
+        default=FileOrigin.upload,
+        description="`upload`: uploaded by the applicant; `scan`: scanned at the one-stop desk;"
+        " `reuse`: chosen from the applicant's document store",
+    )
 
 
 def file_out(file: DossierFile) -> FileOut:
@@ -151,6 +156,7 @@ def file_out(file: DossierFile) -> FileOut:
         content_type=file.content_type,
         sha256=file.sha256,
         created_at=aware(file.created_at),
+        origin=FileOrigin(file.origin or FileOrigin.upload),
     )
 
 

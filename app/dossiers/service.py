@@ -77,6 +77,7 @@ from app.models.dossiers import (
     DossierEvent,
     DossierFile,
     EventKind,
+    FileOrigin,
     Status,
 )
 from app.models.processing import DocumentForm
@@ -87,6 +88,8 @@ from app.processing import service as processing
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn, SupplementItem, SupplementOut
 from app.storage import FileStorage, ObjectStream, StoredObject, TooLarge
+from app.store import service as store
+from app.store.schemas import StoredDocumentOut
 
 FILE_DELETE = "storage.delete"
 MIB = 1024 * 1024
@@ -807,8 +810,17 @@ async def _attach(
     content_type: str,
     stored: StoredObject,
     settings: Settings,
+    stored_document_id: int | None = None,
 ) -> FileOut:
     now = utcnow()
+    # Where it came from, for the statistics: chosen from the applicant's store, scanned by
+    # the desk for someone at the counter or by post, or uploaded by the applicant.
+    if stored_document_id is not None:
+        origin = FileOrigin.reuse
+    elif dossier.channel != Channel.online:
+        origin = FileOrigin.scan
+    else:
+        origin = FileOrigin.upload
     file = DossierFile(
         reference=_reference(),
         dossier_id=dossier.id,
@@ -819,6 +831,8 @@ async def _attach(
         size=stored.size,
         sha256=stored.sha256,
         created_at=now,
+        origin=origin.value,
+        stored_document_id=stored_document_id,
     )
     await repository.add(session, file)
     dossier.updated_at = now
@@ -896,7 +910,9 @@ async def remove_file(
     if file is None:
         raise FileNotFound()
     await check_taking_files(session, dossier, file.slot)
-    await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
+    # A filed file may be in the applicant's store too, which keeps its object.
+    if not await store.holds(session, file.storage_key):
+        await outbox.enqueue(session, FILE_DELETE, {"key": file.storage_key})
     await repository.delete_file(session, file)
     dossier.updated_at = utcnow()
     await session.flush()
@@ -911,6 +927,70 @@ async def open_file(
         raise FileNotFound()
     stream = await storage.open(file.storage_key)
     return file_out(file), stream
+
+
+async def slot_choices(
+    session: AsyncSession, applicant: Applicant, settings: Settings, reference: str, slot: str
+) -> list[StoredDocumentOut]:
+    """The documents of the applicant's store a slot of their draft (or of a slot a supplement
+    asks for) could take: of a type it accepts, within its size limits, those of the same slot
+    or name first. Refuses an unknown, full or closed slot as an upload would be."""
+    dossier = await _load_taking_files(session, applicant, reference, slot)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    field = slot_field(target.definition, slot)
+    if field is None:
+        raise _unknown_slot(slot)
+    limit = await file_limit(session, dossier, field, slot, settings)
+    label = _item_label(target.definition, slot)
+    return await store.choices_for(
+        session, applicant, field, slot, label[0] if label else "", limit
+    )
+
+
+async def add_stored_file(
+    session: AsyncSession,
+    storage: FileStorage,
+    settings: Settings,
+    applicant: Applicant,
+    reference: str,
+    slot: str,
+    document: str,
+) -> FileOut:
+    """Fill a slot from the applicant's document store instead of an upload: the document's
+    bytes are copied into an object of the dossier's own, through the very checks of an upload
+    (the slot's types, its size limits, the scan). The file remembers the document it came
+    from; a document of someone else's store is StoredDocumentNotFound."""
+    dossier = await _load_taking_files(session, applicant, reference, slot)
+    target = await catalog.filing_target_of_version(session, dossier.procedure_version_id)
+    field = slot_field(target.definition, slot)
+    if field is None:
+        raise _unknown_slot(slot)
+    limit = await file_limit(session, dossier, field, slot, settings)
+    chosen, stream, stored_id = await store.open_for_reuse(session, storage, applicant, document)
+    name = display_name(chosen.name)
+    checked = _Checked(slot, field, name)
+    key = file_key()
+    try:
+        async with stream:
+            stored = await storage.write(key, checked.stream(stream), max_size=limit)
+    except TooLarge as exc:
+        raise FileTooLarge(slot, limit) from exc
+    await _scanned(storage, settings, slot, name, key)
+    return await _attach(
+        session, dossier, slot, name, checked.content_type, stored, settings, stored_id
+    )
+
+
+async def _keep_in_store(
+    session: AsyncSession, dossier: Dossier, definition: FormDefinition
+) -> None:
+    """Keep the files of a dossier just filed or resubmitted in its applicant's store, each
+    under its slot's label."""
+    labels = {}
+    for file in dossier.files:
+        label = _item_label(definition, file.slot)
+        labels[file.slot] = label[0] if label else file.slot
+    await store.keep_files(session, dossier, dossier.files, labels)
 
 
 # --- Submission ------------------------------------------------------------------------------
@@ -1031,6 +1111,7 @@ async def submit(
     if problems:
         raise _incomplete(problems)
     await _register(session, dossier, target, cleaned, settings)
+    await _keep_in_store(session, dossier, target.definition)
     if dossier.applicant_email:
         subject, body = _acknowledgement(dossier, settings)
         await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))
@@ -1514,6 +1595,7 @@ async def resubmit(
     dossier.updated_at = utcnow()
     await session.flush()
     await processing.resubmitted(session, settings, dossier)
+    await _keep_in_store(session, dossier, target.definition)
     if dossier.applicant_email:
         subject, body = _resubmitted_acknowledgement(dossier, settings)
         await outbox.enqueue(session, EMAIL, email_payload(dossier.applicant_email, subject, body))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.dossiers import repository
 from app.kit.clock import utcnow
 from app.storage import FileStorage, new_key
+from app.store import service as store
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,13 @@ async def delete_stray(
 async def delete_stray_files(
     unit_of_work: UnitOfWork, storage: FileStorage, *, grace: timedelta = STRAY_GRACE
 ) -> int:
-    """Delete stored dossier files that no file row refers to, once older than ``grace``."""
-    return await delete_stray(
-        unit_of_work, storage, FILES_PREFIX, repository.known_keys, grace=grace
-    )
+    """Delete stored dossier files that no file row refers to, nor a document store (which
+    keeps a filed file replaced during a supplement), once older than ``grace``."""
+    return await delete_stray(unit_of_work, storage, FILES_PREFIX, _known_keys, grace=grace)
+
+
+async def _known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    return await repository.known_keys(session, keys) | await store.known_keys(session, keys)
 
 
 async def clean_up(

@@ -33,6 +33,7 @@ from app.models.dossiers import Delivery, Dossier
 from app.models.processing import DocumentForm
 from app.processing.schemas import SupplementItem
 from app.storage import FileStorage
+from app.store import service as store
 
 
 def lookup_url(settings: Settings, code: str) -> str:
@@ -223,7 +224,7 @@ async def issue_result(
         location=dossier.agency.name if dossier.agency else "",
         signer_name=signer_name,
     )
-    await documents.store_document(
+    document = await documents.store_document(
         session,
         storage,
         dossier_id=dossier.id,
@@ -232,3 +233,5 @@ async def issue_result(
         created_by=signer_name,
         signed=True,
     )
+    # The result is the applicant's to keep: their document store holds it too.
+    await store.keep_result(session, dossier, document)
