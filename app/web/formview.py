@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,6 +269,8 @@ class Widget:
     max_files: int = 1
     max_size_mb: float | None = None
     files: list[FileInfo] = field(default_factory=list)
+    # Where the slot is filled from the applicant's document store, if it may be.
+    store_url: str = ""
     parts: list[Widget] = field(default_factory=list)
     refresh_action: str = ""
     refresh_target: str = ""
@@ -346,7 +348,9 @@ class _Builder:
         locale: str,
         files: Mapping[str, Sequence[FileInfo]],
         shown: set[str] | None,
+        store_link: Callable[[str], str] | None = None,
     ) -> None:
+        self.store_link = store_link
         self.definition = definition
         self.state = state
         self.locale = locale
@@ -453,6 +457,7 @@ class _Builder:
                 max_files=each.max_files,
                 max_size_mb=each.max_size_mb,
                 files=list(self.files.get(path, [])),
+                store_url=self.store_link(path) if self.store_link else "",
                 **common,
             )
         elif isinstance(each, RadioField | CheckboxField):
@@ -630,6 +635,7 @@ def build_form_view(
     section: str | None = None,
     files: Mapping[str, Sequence[FileInfo]] | None = None,
     shown: set[str] | None = None,
+    store_link: Callable[[str], str] | None = None,
 ) -> FormView:
     """The widgets of the form (or of one ``section``, a page of a draft) with the values,
     the files attached to each slot and the errors placed on them.
@@ -637,8 +643,12 @@ def build_form_view(
     ``shown`` is the set of visible paths (``app.forms.visible_fields``) for the answers saved
     so far: a field whose condition reads answers of another page is drawn, without its
     condition, only if it is shown; otherwise the page's script judges the condition.
+    ``store_link`` gives, for a file slot's path, the page that fills it from the applicant's
+    document store.
     """
-    return _Builder(definition, state, errors, locale, files or {}, shown).build(section)
+    return _Builder(definition, state, errors, locale, files or {}, shown, store_link).build(
+        section
+    )
 
 
 def describe_condition(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from app.models.dossiers import Channel
 
@@ -78,6 +78,14 @@ def document(code: str, reference: str) -> str:
 
 def file(file_id: str) -> str:
     return f"/ho-so/tep/{quote(file_id)}"
+
+
+STORE = "/kho-du-lieu"
+
+
+def store_choice(reference: str, slot: str, page: int = 1) -> str:
+    """The page where a draft's file slot is filled from the applicant's document store."""
+    return f"{_draft_base(reference)}/kho-du-lieu?{urlencode({'muc': slot, 'trang': page})}"
 
 
 def desk_start(channel: int) -> str:

@@ -32,6 +32,7 @@ from app.accounts import api_keys
 from app.db import Database
 from app.models.dossiers import Dossier
 from app.models.outbox import OutboxMessage
+from app.models.store import StoredDocument
 from tests.api.dossier_helpers import PDF, enterprise_key, random_tax_code
 from tests.api.tus_helpers import encoded
 
@@ -66,6 +67,7 @@ class Seeded:
     files: list[PathParameters]
     documents: list[PathParameters]
     uploads: list[PathParameters]
+    stored: list[PathParameters]  # the enterprise's document store
 
 
 @dataclass
@@ -164,6 +166,8 @@ async def _seed(live_server: str, enterprise: str, agency: str) -> Seeded:
             },
         )
         assert upload.status_code == 201, upload.text
+        # Its filed dossiers' files are in the enterprise's document store.
+        store = await _ok(await http.get("/store/documents", headers=as_enterprise))
     return Seeded(
         procedures=[{"code": code} for code in procedures],
         dossiers=[{"reference": reference}, {"reference": asked}, {"reference": waiting}],
@@ -172,6 +176,7 @@ async def _seed(live_server: str, enterprise: str, agency: str) -> Seeded:
         files=[{"reference": reference, "file_id": file_id}],
         documents=[{"code": waiting, "document": receipt}],
         uploads=[{"upload_id": upload.headers["location"].rsplit("/", 1)[-1]}],
+        stored=[{"stored": d["reference"]} for d in store["items"]],
     )
 
 
@@ -189,6 +194,8 @@ def _real(operation: APIOperation, seeded: Seeded) -> list[PathParameters]:
         return seeded.documents
     if names == {"upload_id"}:
         return seeded.uploads
+    if names == {"stored"}:
+        return seeded.stored
     if "code" in names and "processing" in (operation.tags or []):
         return seeded.processed
     if names == {"code"}:
@@ -227,6 +234,7 @@ async def test_api_conforms_to_its_openapi_document(live_server: str, database: 
     async with database.unit_of_work() as session:
         last_message = await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
         last_dossier = await session.scalar(select(func.coalesce(func.max(Dossier.id), 0)))
+        last_stored = await session.scalar(select(func.coalesce(func.max(StoredDocument.id), 0)))
     enterprise, agency = await _keys(database)
     try:
         await _run(live_server, enterprise, agency, started)
@@ -235,6 +243,7 @@ async def test_api_conforms_to_its_openapi_document(live_server: str, database: 
         # e-mails and jobs they queued, which other tests would otherwise see.
         async with database.unit_of_work() as session:
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
+            await session.execute(delete(StoredDocument).where(StoredDocument.id > last_stored))
             await session.execute(delete(Dossier).where(Dossier.id > last_dossier))
 
 

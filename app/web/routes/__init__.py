@@ -15,6 +15,7 @@ from app.web.routes import (
     filing,
     places,
     processing,
+    store,
     supplement,
     webhooks,
 )
@@ -33,4 +34,5 @@ router.include_router(supplement.router)
 router.include_router(desk.router)
 router.include_router(places.router)
 router.include_router(processing.router)
+router.include_router(store.router)
 router.include_router(webhooks.router)

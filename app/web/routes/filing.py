@@ -196,6 +196,10 @@ def _render_section(
         section=section.key,
         files=files_by_slot(draft),
         shown=visible_fields(definition, service.answers_with_files(draft, definition)),
+        # The desk files for other people: it has no store of its own to choose from.
+        store_link=None
+        if _at_desk(draft)
+        else lambda slot: urls.store_choice(draft.reference, slot, page),
     )
     form_url = urls.draft(draft.reference, page)
     return pages.render(
