@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     # The national portal's DongBoHoSoMC endpoint and token; unset: no synchronisation.
     national_portal_url: str = ""
     national_portal_token: str = Field(default="", repr=False)
+    # --- Feedback and verification (app/feedback) ---
+    # Working days an agency has to answer feedback or a complaint (phản ánh, kiến nghị).
+    feedback_answer_days: int = Field(default=10, ge=1, le=60)
+    # The largest PDF the public verification page and POST /api/v1/verify read, in MiB.
+    verify_max_mb: int = Field(default=20, ge=1, le=200)
+    # Verifications one client address may ask for in 15 minutes.
+    verify_rate_limit: int = Field(default=60, ge=1)
 
     @field_validator("working_hours")
     @classmethod

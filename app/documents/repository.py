@@ -27,6 +27,17 @@ async def document_by_reference(session: AsyncSession, reference: str) -> Dossie
     return found
 
 
+async def documents_with_digest(session: AsyncSession, sha256: str) -> list[DossierDocument]:
+    """The documents whose content has this SHA-256 (hex), oldest first."""
+    found = await session.scalars(
+        select(DossierDocument)
+        .where(DossierDocument.sha256 == sha256)
+        .order_by(DossierDocument.id)
+        .limit(10)
+    )
+    return list(found)
+
+
 async def known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """Which of these storage keys a document still refers to."""
     if not keys:

@@ -130,6 +130,11 @@ async def documents_of(session: AsyncSession, dossier_id: int) -> list[DocumentO
     return [_out(d) for d in await repository.documents_of(session, dossier_id)]
 
 
+async def documents_with_digest(session: AsyncSession, sha256: str) -> list[DocumentOut]:
+    """The documents issued with exactly this content (its SHA-256, hex), oldest first."""
+    return [_out(d) for d in await repository.documents_with_digest(session, sha256.lower())]
+
+
 async def open_document(
     session: AsyncSession, storage: FileStorage, reference: str
 ) -> tuple[DocumentOut, ObjectStream]:

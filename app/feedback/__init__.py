@@ -1,0 +1,1 @@
+"""Ratings of the service, feedback and complaints, and the checking of electronic results."""
