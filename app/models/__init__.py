@@ -1,5 +1,7 @@
 """ORM models, one file per aggregate; importing this package registers them all."""
 
+# Indexes of the statistics on the tables below.
+from app.models import stats  # noqa: F401
 from app.models.accounts import (
     Account,
     AccountKind,

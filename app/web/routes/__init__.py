@@ -15,6 +15,7 @@ from app.web.routes import (
     filing,
     places,
     processing,
+    stats,
     store,
     supplement,
     webhooks,
@@ -34,5 +35,6 @@ router.include_router(supplement.router)
 router.include_router(desk.router)
 router.include_router(places.router)
 router.include_router(processing.router)
+router.include_router(stats.router)
 router.include_router(store.router)
 router.include_router(webhooks.router)

@@ -1,0 +1,558 @@
+"""Every query of the statistics.
+
+Two cohorts of dossiers make a report: those received in the period (received_at), and those
+received whose processing ended in the period (finished_at). Each is read in one pass over
+its covering index, grouped by procedure and the breakdown asked for, with the facts that live
+in other tables (a payment made online, a scanned file, a complaint, a signed result, a
+rating) joined from one pre-grouped list each. Every count has its condition written once, in
+``_condition``: the drill-down lists the dossiers behind a number with the same condition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    type_coerce,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Grouping
+from sqlalchemy.sql.expression import Subquery
+
+from app.kit.clock import aware
+from app.models.catalog import Agency, Field, Procedure, procedure_agencies
+from app.models.dossiers import Channel, Delivery, Dossier, DossierFile, FileOrigin, Status
+from app.models.feedback import Feedback, FeedbackKind, Rating, Satisfaction
+from app.models.payments import Payment, PaymentState
+from app.models.processing import DocumentForm, DossierDocument
+from app.stats.schemas import RECEIVED_MEASURES, GroupBy, Measure
+
+PAID_STATES = (PaymentState.paid, PaymentState.refunded, PaymentState.partially_refunded)
+DIGITISED_ORIGINS = (FileOrigin.scan, FileOrigin.reuse)
+IN_PROCESSING_STATUSES = (
+    Status.received,
+    Status.processing,
+    Status.supplement_requested,
+    Status.payment_required,
+)
+RESULT_STATUSES = (Status.payment_required, Status.result_ready, Status.returned)
+RATING_MEASURES = {
+    Measure.very_satisfied: Satisfaction.very_satisfied,
+    Measure.satisfied: Satisfaction.satisfied,
+    Measure.not_satisfied: Satisfaction.not_satisfied,
+}
+# The counts a report reads from each cohort (fee_bearing is made from received and paid).
+RECEIVED_COUNTS = tuple(m for m in Measure if m in RECEIVED_MEASURES and m != Measure.fee_bearing)
+FINISHED_COUNTS = tuple(m for m in Measure if m not in RECEIVED_MEASURES)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The dossiers a report or a list reads, resolved to ids; times in UTC.
+
+    ``agency_ids`` None means every agency; ``procedure_ids`` None every procedure (a field
+    is the set of its procedures)."""
+
+    start: datetime
+    end: datetime
+    agency_ids: frozenset[int] | None
+    procedure_ids: frozenset[int] | None
+    channel: int | None
+
+
+@dataclass(frozen=True)
+class Days:
+    """How the database reads days in the portal's time zone, and the working days.
+
+    ``ordinals[i]`` is the number of working days from ``base`` to ``base + i`` (a day off
+    repeats the number of the working day before it): the difference of two days' numbers is
+    the working days between them. ``offset_minutes`` is the zone's offset, used on SQLite,
+    which has no time zones (Việt Nam has kept UTC+7 since 1975)."""
+
+    zone: str
+    offset_minutes: int
+    base: date
+    ordinals: Sequence[int]
+    now: datetime
+
+
+def utc(moment: datetime) -> datetime:
+    """In UTC: SQLite keeps a timestamp's clock time but not its offset."""
+    return aware(moment).astimezone(UTC)
+
+
+def aware_or_none(moment: datetime | None) -> datetime | None:
+    return aware(moment) if moment is not None else None
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+class _Sql:
+    """The expressions that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, session: AsyncSession, days: Days) -> None:
+        self.postgres = dialect(session) == "postgresql"
+        self.days = days
+        # One parameter however many times a query reads it.
+        self._ordinals = (
+            bindparam("working_day_ordinals", list(days.ordinals), type_=ARRAY(Integer))
+            if self.postgres
+            else bindparam("working_day_ordinals", json.dumps(list(days.ordinals)), type_=String)
+        )
+
+    def local_day(self, column: Any) -> ColumnElement[Any]:
+        if self.postgres:
+            return cast(func.timezone(self.days.zone, column), Date())
+        return func.date(column, f"{self.days.offset_minutes:+d} minutes")
+
+    def local_month(self, column: Any) -> ColumnElement[str]:
+        if self.postgres:
+            return func.to_char(func.timezone(self.days.zone, column), "YYYY-MM")
+        return func.strftime("%Y-%m", column, f"{self.days.offset_minutes:+d} minutes")
+
+    def ordinal(self, column: Any) -> ColumnElement[int]:
+        """The working-day number of a moment's day; days before ``base`` count as ``base``."""
+        last = len(self.days.ordinals) - 1
+        if self.postgres:
+            offset = self.local_day(column) - literal(self.days.base)
+            index = func.least(func.greatest(offset, 0), last) + 1
+            ordinals = type_coerce(Grouping(cast(self._ordinals, ARRAY(Integer))), ARRAY(Integer))
+            return cast(ordinals[index], Integer)
+        offset = cast(
+            func.julianday(self.local_day(column)) - func.julianday(self.days.base.isoformat()),
+            Integer,
+        )
+        index = func.min(func.max(offset, 0), last)
+        path = literal("$[", String) + cast(index, String) + literal("]", String)
+        return cast(func.json_extract(self._ordinals, path), Integer)
+
+
+def _now(days: Days) -> ColumnElement[datetime]:
+    return literal(days.now, DateTime(timezone=True))
+
+
+# --- The facts other tables hold ----------------------------------------------------------
+
+
+def _paid() -> Select[Any]:
+    return select(Payment.dossier_id).where(Payment.state.in_([s.value for s in PAID_STATES]))
+
+
+def _complained() -> Select[Any]:
+    return select(Feedback.dossier_id).where(
+        Feedback.kind == FeedbackKind.report.value, Feedback.dossier_id.is_not(None)
+    )
+
+
+def _digitised() -> Select[Any]:
+    return select(DossierFile.dossier_id).where(
+        DossierFile.origin.in_([o.value for o in DIGITISED_ORIGINS])
+    )
+
+
+def _signed_result() -> Select[Any]:
+    return select(DossierDocument.dossier_id).where(
+        DossierDocument.form == DocumentForm.result.value, DossierDocument.signed.is_(True)
+    )
+
+
+class _Facts:
+    """Whether a dossier has each fact: for a report, columns of lists joined once; for a
+    drill-down, a membership test of the same lists."""
+
+    def __init__(self, joined: dict[str, Subquery] | None) -> None:
+        self.joined = joined
+
+    def _has(self, name: str, listed: Select[Any]) -> ColumnElement[bool]:
+        if self.joined is not None:
+            return self.joined[name].c.dossier_id.is_not(None)
+        return Dossier.id.in_(listed)
+
+    def paid(self) -> ColumnElement[bool]:
+        return self._has("paid", _paid())
+
+    def complained(self) -> ColumnElement[bool]:
+        return self._has("complained", _complained())
+
+    def digitised(self) -> ColumnElement[bool]:
+        return self._has("digitised", _digitised())
+
+    def signed_result(self) -> ColumnElement[bool]:
+        return self._has("signed_result", _signed_result())
+
+    def rated(self, score: int) -> ColumnElement[bool]:
+        if self.joined is not None:
+            return self.joined["rating"].c.score == score
+        return Dossier.id.in_(select(Rating.dossier_id).where(Rating.score == score))
+
+
+def _late() -> ColumnElement[bool]:
+    """Decision 766: after the due time (which moved with each supplement's wait, so paused
+    time is excluded), more than one supplement request, or an apology and an end after the
+    due time first given."""
+    return or_(
+        Dossier.supplement_count > 1,
+        and_(Dossier.due_at.is_not(None), Dossier.finished_at > Dossier.due_at),
+        and_(
+            Dossier.apology_at.is_not(None),
+            Dossier.original_due_at.is_not(None),
+            Dossier.finished_at > Dossier.original_due_at,
+        ),
+    )
+
+
+def _early(sql: _Sql) -> ColumnElement[bool]:
+    """Not late, and finished on a day before the due day (the routing slip's rule)."""
+    return and_(
+        not_(_late()),
+        Dossier.due_at.is_not(None),
+        sql.local_day(Dossier.finished_at) < sql.local_day(Dossier.due_at),
+    )
+
+
+def _in_processing() -> ColumnElement[bool]:
+    return and_(
+        Dossier.finished_at.is_(None),
+        Dossier.status.in_([s.value for s in IN_PROCESSING_STATUSES]),
+    )
+
+
+def _results() -> ColumnElement[bool]:
+    return Dossier.status.in_([s.value for s in RESULT_STATUSES])
+
+
+def _condition(
+    measure: Measure, sql: _Sql, facts: _Facts, fee_procedures: frozenset[int]
+) -> ColumnElement[bool]:
+    """The dossiers of the measure's cohort that a measure counts."""
+    match measure:
+        case Measure.received | Measure.finished:
+            return true()
+        case Measure.online:
+            return Dossier.channel == Channel.online.value
+        case Measure.in_processing:
+            return _in_processing()
+        case Measure.overdue:
+            now = _now(sql.days)
+            return and_(
+                _in_processing(),
+                or_(
+                    Dossier.supplement_count > 1,
+                    and_(
+                        Dossier.due_at.is_not(None),
+                        or_(
+                            and_(Dossier.paused_at.is_(None), Dossier.due_at < now),
+                            and_(
+                                Dossier.paused_at.is_not(None),
+                                Dossier.paused_at > Dossier.due_at,
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        case Measure.fee_bearing:
+            by_procedure = (
+                Dossier.procedure_id.in_(sorted(fee_procedures)) if fee_procedures else false()
+            )
+            return or_(by_procedure, facts.paid())
+        case Measure.paid_online:
+            return facts.paid()
+        case Measure.digitised:
+            return facts.digitised()
+        case Measure.complained:
+            return facts.complained()
+        case Measure.late:
+            return _late()
+        case Measure.early:
+            return _early(sql)
+        case Measure.on_time:
+            return and_(not_(_late()), not_(_early(sql)))
+        case Measure.results:
+            return _results()
+        case Measure.electronic_results:
+            return and_(
+                _results(), Dossier.delivery == Delivery.online.value, facts.signed_result()
+            )
+        case Measure.very_satisfied | Measure.satisfied | Measure.not_satisfied:
+            return facts.rated(RATING_MEASURES[measure].value)
+    raise AssertionError(measure)  # pragma: no cover
+
+
+def _cohort(where: Where, received: bool) -> list[ColumnElement[bool]]:
+    """The dossiers of the period (received in it, or received and finished in it) that the
+    filters keep."""
+    if received:
+        conditions = [Dossier.received_at >= where.start, Dossier.received_at < where.end]
+    else:
+        conditions = [
+            Dossier.finished_at >= where.start,
+            Dossier.finished_at < where.end,
+            Dossier.received_at.is_not(None),
+        ]
+    if where.agency_ids is not None:
+        conditions.append(Dossier.agency_id.in_(sorted(where.agency_ids)))
+    if where.procedure_ids is not None:
+        conditions.append(Dossier.procedure_id.in_(sorted(where.procedure_ids)))
+    if where.channel is not None:
+        conditions.append(Dossier.channel == where.channel)
+    return conditions
+
+
+def _group_column(group_by: GroupBy | None, sql: _Sql, received: bool) -> Any:
+    """What the SQL groups by beside the procedure (fields are rolled up from procedures)."""
+    match group_by:
+        case GroupBy.agency:
+            return Dossier.agency_id
+        case GroupBy.channel:
+            return Dossier.channel
+        case GroupBy.month:
+            return sql.local_month(Dossier.received_at if received else Dossier.finished_at)
+    return literal_column("0")
+
+
+# Grouped by position: an expression holding parameters (the time zone) would not match its
+# copy in GROUP BY on PostgreSQL.
+BY_GROUP_AND_PROCEDURE: tuple[ColumnElement[Any], ...] = (literal_column("1"), literal_column("2"))
+
+
+@dataclass
+class CountRow:
+    """The counts of one (group, procedure) of one cohort."""
+
+    group: Any
+    procedure_id: int
+    counts: dict[Measure, int]
+    ordinal_sum: int = 0
+    start_ordinal_sum: int = 0
+    timed: int = 0
+
+
+async def count_received(
+    session: AsyncSession, where: Where, group_by: GroupBy | None, days: Days
+) -> list[CountRow]:
+    """The received cohort's counts by group and procedure."""
+    sql = _Sql(session, days)
+    joined = {
+        "paid": _paid().distinct().subquery("paid"),
+        "complained": _complained().distinct().subquery("complained"),
+        "digitised": _digitised().distinct().subquery("digitised"),
+    }
+    facts = _Facts(joined)
+    group = _group_column(group_by, sql, received=True).label("grp")
+    columns = [
+        func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
+        for m in RECEIVED_COUNTS
+    ]
+    query = select(group, Dossier.procedure_id, *columns).select_from(Dossier)
+    for sub in joined.values():
+        query = query.outerjoin(sub, sub.c.dossier_id == Dossier.id)
+    query = query.where(*_cohort(where, received=True)).group_by(*BY_GROUP_AND_PROCEDURE)
+    await _tune(session, sql)
+    rows = (await session.execute(query)).all()
+    return [
+        CountRow(
+            group=row.grp,
+            procedure_id=row.procedure_id,
+            counts={m: int(getattr(row, m.value)) for m in RECEIVED_COUNTS},
+        )
+        for row in rows
+    ]
+
+
+async def count_finished(
+    session: AsyncSession, where: Where, group_by: GroupBy | None, days: Days
+) -> list[CountRow]:
+    """The finished cohort's counts by group and procedure, with the sums of the working-day
+    numbers of the days the clock started and processing ended."""
+    sql = _Sql(session, days)
+    rating = select(Rating.dossier_id, Rating.score).subquery("rating")
+    joined = {
+        "signed_result": _signed_result().distinct().subquery("signed_result"),
+        "rating": rating,
+    }
+    facts = _Facts(joined)
+    group = _group_column(group_by, sql, received=False).label("grp")
+    timed = Dossier.clock_started_at.is_not(None)
+    columns = [
+        func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
+        for m in FINISHED_COUNTS
+    ]
+    query = (
+        select(
+            group,
+            Dossier.procedure_id,
+            *columns,
+            func.count().filter(timed).label("timed"),
+            func.coalesce(func.sum(sql.ordinal(Dossier.finished_at)).filter(timed), 0).label(
+                "ordinal_sum"
+            ),
+            func.coalesce(func.sum(sql.ordinal(Dossier.clock_started_at)).filter(timed), 0).label(
+                "start_ordinal_sum"
+            ),
+        )
+        .select_from(Dossier)
+        .outerjoin(joined["signed_result"], joined["signed_result"].c.dossier_id == Dossier.id)
+        .outerjoin(rating, rating.c.dossier_id == Dossier.id)
+        .where(*_cohort(where, received=False))
+        .group_by(*BY_GROUP_AND_PROCEDURE)
+    )
+    await _tune(session, sql)
+    rows = (await session.execute(query)).all()
+    return [
+        CountRow(
+            group=row.grp,
+            procedure_id=row.procedure_id,
+            counts={m: int(getattr(row, m.value)) for m in FINISHED_COUNTS},
+            ordinal_sum=int(row.ordinal_sum),
+            start_ordinal_sum=int(row.start_ordinal_sum),
+            timed=int(row.timed),
+        )
+        for row in rows
+    ]
+
+
+async def _tune(session: AsyncSession, sql: _Sql) -> None:
+    """Room for the hash joins of a year's dossiers on PostgreSQL (for this transaction only)."""
+    if sql.postgres:
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+async def dossiers_behind(
+    session: AsyncSession,
+    where: Where,
+    measure: Measure,
+    group_by: GroupBy | None,
+    group: Any,
+    days: Days,
+    fee_procedures: frozenset[int],
+    before_id: int | None,
+    limit: int,
+) -> list[Any]:
+    """The dossiers a number counts, newest first (by id), ``limit`` of them after the cursor."""
+    sql = _Sql(session, days)
+    received = measure in RECEIVED_MEASURES
+    conditions = _cohort(where, received)
+    conditions.append(_condition(measure, sql, _Facts(None), fee_procedures))
+    if group_by is not None and group_by is not GroupBy.field and group_by is not GroupBy.procedure:
+        conditions.append(_group_column(group_by, sql, received) == group)
+    if before_id is not None:
+        conditions.append(Dossier.id < before_id)
+    query = (
+        select(
+            Dossier.id,
+            Dossier.code,
+            Procedure.code.label("procedure_code"),
+            Procedure.name.label("procedure_name"),
+            Agency.code.label("agency_code"),
+            Agency.name.label("agency_name"),
+            Dossier.channel,
+            Dossier.status,
+            Dossier.received_at,
+            Dossier.due_at,
+            Dossier.finished_at,
+            Dossier.supplement_count,
+        )
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(*conditions)
+        .order_by(Dossier.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).all())
+
+
+# --- The catalog --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcedureFacts:
+    id: int
+    code: str
+    name: str
+    field_id: int
+    published: bool
+    online_full: bool
+    fee_bearing: bool
+    payable_online: bool
+    agency_ids: frozenset[int]
+
+
+async def procedures(session: AsyncSession) -> dict[int, ProcedureFacts]:
+    """Every procedure with what the indicators ask of it, and the agencies that handle it."""
+    handled: dict[int, set[int]] = {}
+    for procedure_id, agency_id in (
+        await session.execute(
+            select(procedure_agencies.c.procedure_id, procedure_agencies.c.agency_id)
+        )
+    ).all():
+        handled.setdefault(procedure_id, set()).add(agency_id)
+    rows = (
+        await session.execute(
+            select(
+                Procedure.id,
+                Procedure.code,
+                Procedure.name,
+                Procedure.field_id,
+                Procedure.published,
+                Procedure.online_level,
+                Procedure.fees,
+                Procedure.payment_stage,
+            )
+        )
+    ).all()
+    return {
+        row.id: ProcedureFacts(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            field_id=row.field_id,
+            published=row.published,
+            online_full=row.online_level == "full",
+            fee_bearing=_has_fee(row.fees),
+            payable_online=row.payment_stage is not None,
+            agency_ids=frozenset(handled.get(row.id, ())),
+        )
+        for row in rows
+    }
+
+
+def _has_fee(fees: Any) -> bool:
+    if not isinstance(fees, list):
+        return False
+    return any(
+        isinstance(fee, dict) and isinstance(fee.get("amount"), int | float) and fee["amount"] > 0
+        for fee in fees
+    )
+
+
+async def agencies(session: AsyncSession) -> list[Agency]:
+    return list((await session.scalars(select(Agency).order_by(Agency.code))).all())
+
+
+async def fields(session: AsyncSession) -> list[Field]:
+    return list((await session.scalars(select(Field).order_by(Field.code))).all())
