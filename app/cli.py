@@ -33,6 +33,7 @@ from app.errors import PortalError, ProblemList
 from app.kit.clock import aware
 from app.kit.pagination import PAGE_MAX
 from app.models.calendar import DayKind
+from app.payments import tasks as payment_tasks
 from app.processing import calendar_service, delegations
 from app.processing.calendar_schemas import CalendarDayOut
 from app.processing.calendar_service import CalendarDayInvalid
@@ -837,3 +838,65 @@ def webhooks_disable(subscription: SubscriptionArgument) -> None:
 def main() -> None:
     """Entry point of the `motcua` console script."""
     cli()
+
+
+# --- Payments ---------------------------------------------------------------------------------
+
+payments_cli = typer.Typer(help="Fees paid online: the gateway's reconciliation and checks.")
+cli.add_typer(payments_cli, name="payments")
+
+
+@payments_cli.command("reconcile")
+def payments_reconcile(
+    day: Annotated[
+        str, typer.Option("--day", help="The local day, YYYY-MM-DD (yesterday if not given)")
+    ] = "",
+) -> None:
+    """Set the portal's paid payments of a day against the gateway's and keep the report."""
+    settings = get_settings()
+    wanted = _iso_day(day) if day else payment_tasks.yesterday(settings)
+    if wanted is None:
+        typer.echo(f"{day!r}: không phải ngày YYYY-MM-DD / not a date YYYY-MM-DD", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> payment_tasks.ReportOut:
+        database = db.Database(settings.database_url)
+        try:
+            return await payment_tasks.reconcile(database.unit_of_work, settings, wanted)
+        finally:
+            await database.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except PortalError as exc:
+        typer.echo(f"{exc.message} / {exc.message_en}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"{report.day} {report.gateway}: cổng/portal {report.portal_count} "
+        f"({report.portal_amount:,} VND), cổng thanh toán/gateway {report.gateway_count} "
+        f"({report.gateway_amount:,} VND), lệch/mismatches {len(report.mismatches)}"
+    )
+    for m in report.mismatches:
+        typer.echo(f"  {m.reference}: {m.problem} (portal {m.portal}, gateway {m.gateway})")
+    raise typer.Exit(1 if report.mismatches else 0)
+
+
+@payments_cli.command("check")
+def payments_check() -> None:
+    """Ask the gateway about every pending payment due for a check, as the worker does."""
+    settings = get_settings()
+
+    async def run() -> payment_tasks.CheckReport:
+        database = db.Database(settings.database_url)
+        storage = storage_from_url(settings.storage_url)
+        try:
+            return await payment_tasks.check_pending(database.unit_of_work, settings, storage)
+        finally:
+            await storage.aclose()
+            await database.dispose()
+
+    report = asyncio.run(run())
+    typer.echo(
+        f"checked {report.checked}, settled {report.settled}, expired {report.expired},"
+        f" later {report.later}"
+    )

@@ -17,6 +17,7 @@ VAR_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{VAR_DIR}/motcua.sqlite3"
 SECRET_KEY_FILE = VAR_DIR / "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
+MIN_GATEWAY_SECRET_LENGTH = 16
 _PERIOD = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 
 
@@ -24,6 +25,14 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class PaymentGateway(StrEnum):
+    """Where applicants pay their fees online: the embedded sandbox (a stand-in speaking the
+    VNPAY protocol, for development and demonstrations) or VNPAY itself."""
+
+    sandbox = "sandbox"
+    vnpay = "vnpay"
 
 
 class Settings(BaseSettings):
@@ -84,6 +93,45 @@ class Settings(BaseSettings):
     verify_max_mb: int = Field(default=20, ge=1, le=200)
     # Verifications one client address may ask for in 15 minutes.
     verify_rate_limit: int = Field(default=60, ge=1)
+    # --- Fees paid online (app/payments) ---
+    # Unset: the sandbox outside production; in production, no online payment until set.
+    payment_gateway: PaymentGateway | None = None
+    # The merchant's terminal code and hash secret VNPAY gives (vnp_TmnCode, vnp_HashSecret).
+    vnpay_tmn_code: str = ""
+    vnpay_hash_secret: str = Field(default="", repr=False)
+    vnpay_pay_url: str = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    vnpay_api_url: str = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+    # How long the payer has on the gateway's pages (vnp_ExpireDate).
+    payment_expiry_minutes: int = Field(default=15, ge=5, le=24 * 60)
+    # A payment still pending this long after it started is asked about again (then with backoff).
+    payment_check_seconds: int = Field(default=60, ge=1, le=3600)
+    payment_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    # Where the embedded sandbox sends its IPN; unset: the portal's own IPN address.
+    sandbox_ipn_url: str = ""
+
+    @model_validator(mode="after")
+    def _payment_gateway_is_set(self) -> Self:
+        if self.payment_gateway is PaymentGateway.vnpay:
+            if not self.vnpay_tmn_code or not self.vnpay_hash_secret:
+                raise ValueError(
+                    "MOTCUA_VNPAY_TMN_CODE and MOTCUA_VNPAY_HASH_SECRET are required with"
+                    " MOTCUA_PAYMENT_GATEWAY=vnpay"
+                )
+            if (
+                self.environment is Environment.production
+                and len(self.vnpay_hash_secret) < MIN_GATEWAY_SECRET_LENGTH
+            ):
+                raise ValueError(
+                    f"MOTCUA_VNPAY_HASH_SECRET must be at least {MIN_GATEWAY_SECRET_LENGTH}"
+                    " characters"
+                )
+        elif self.payment_gateway is PaymentGateway.sandbox:
+            if self.environment is Environment.production:
+                # The sandbox marks paid whatever its tester says is: never for real fees.
+                raise ValueError("MOTCUA_PAYMENT_GATEWAY=sandbox is refused in production")
+        elif self.environment is not Environment.production:
+            self.payment_gateway = PaymentGateway.sandbox
+        return self
 
     @field_validator("working_hours")
     @classmethod

@@ -28,6 +28,8 @@ from app.dossiers.service import FILE_DELETE
 from app.idempotency import service as idempotency
 from app.outbox import mail
 from app.outbox import service as outbox
+from app.payments import service as payments
+from app.payments import tasks as payment_tasks
 from app.processing import service as processing
 from app.processing import tasks as processing_tasks
 from app.storage import FileStorage, storage_from_url
@@ -79,6 +81,11 @@ def deliverers(
 
             by_kind[processing.AUTO_RECEIVE] = auto_receive
             by_kind[processing.ISSUE_FORM] = issue_form
+
+            async def send_refund(payload: dict[str, Any]) -> None:
+                await payment_tasks.send_refund(work, settings, payload)
+
+            by_kind[payments.REFUND_JOB] = send_refund
     return by_kind
 
 
@@ -92,6 +99,11 @@ async def housekeeping(
     """The periodic jobs: the deadline watch; expired sessions and attempts, old API request
     counts, drafts, uploads and stray files."""
     await processing_tasks.watch_deadlines(unit_of_work, settings)
+    try:
+        # Yesterday's reconciliation with the payment gateway, once a day.
+        await payment_tasks.reconcile_yesterday(unit_of_work, settings)
+    except Exception:
+        log.exception("reconciliation with the payment gateway failed; trying again later")
     async with unit_of_work() as session:
         await accounts.purge(session)
         await api_keys.purge_rate_windows(session)
@@ -180,6 +192,11 @@ async def run(
                 await drain(unit_of_work, settings, storage=storage, stop=stop)
             except Exception:
                 log.exception("outbox drain failed; trying again")
+            try:
+                # Payments whose gateway notice has not come: ask the gateway again.
+                await payment_tasks.check_pending(unit_of_work, settings, storage)
+            except Exception:
+                log.exception("payment checks failed; trying again")
             try:
                 # On a signal, the callbacks under way are abandoned and their leases freed.
                 await webhooks.deliver_due(unit_of_work, settings, senders=senders, stop=stop)

@@ -13,8 +13,10 @@ from app.web.routes import (
     desk,
     dossiers,
     filing,
+    payments,
     places,
     processing,
+    sandbox_gateway,
     stats,
     store,
     supplement,
@@ -33,8 +35,10 @@ router.include_router(filing.router)
 router.include_router(dossiers.router)
 router.include_router(supplement.router)
 router.include_router(desk.router)
+router.include_router(payments.router)
 router.include_router(places.router)
 router.include_router(processing.router)
+router.include_router(sandbox_gateway.router)
 router.include_router(stats.router)
 router.include_router(store.router)
 router.include_router(webhooks.router)

@@ -20,6 +20,7 @@ from app.dossiers.schemas import Applicant, DossierOut
 from app.errors import InvalidInput, Problem
 from app.kit.downloads import attachment_headers, closing
 from app.models.dossiers import FINAL_STATUSES, Channel, Status
+from app.payments import service as payments
 from app.web import urls
 from app.web.draftforms import delivery_view
 from app.web.formview import ErrorLink, build_answers
@@ -161,6 +162,9 @@ async def _render_dossier(
         "reason_errors": messages,
         "error_links": [ErrorLink("#f-reason", m) for m in messages],
         "refused": refused,
+        # The fees paid online: what is owed, the payments and their receipts, the button.
+        "fees": await payments.fees_of(session, applicant, code) if code else None,
+        "pay_url": f"{urls.dossier(code)}/thanh-toan",
     }
     return pages.render(request, "pages/dossier.html", context, status_code=status_code)
 
