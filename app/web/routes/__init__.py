@@ -12,6 +12,7 @@ from app.web.routes import (
     catalog,
     desk,
     dossiers,
+    feedback,
     filing,
     payments,
     places,
@@ -20,6 +21,7 @@ from app.web.routes import (
     stats,
     store,
     supplement,
+    verify,
     webhooks,
 )
 from app.web.routes.deps import load_official
@@ -33,12 +35,14 @@ router.include_router(api_keys.router)
 router.include_router(catalog.router)
 router.include_router(filing.router)
 router.include_router(dossiers.router)
+router.include_router(feedback.router)
 router.include_router(supplement.router)
 router.include_router(desk.router)
 router.include_router(payments.router)
 router.include_router(places.router)
 router.include_router(processing.router)
-router.include_router(sandbox_gateway.router)
 router.include_router(stats.router)
+router.include_router(sandbox_gateway.router)
 router.include_router(store.router)
+router.include_router(verify.router)
 router.include_router(webhooks.router)

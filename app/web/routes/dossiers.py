@@ -18,6 +18,7 @@ from app.dossiers import service
 from app.dossiers.errors import CannotWithdraw, LookupFailed, TooManyLookups
 from app.dossiers.schemas import Applicant, DossierOut
 from app.errors import InvalidInput, Problem
+from app.feedback import service as feedback
 from app.kit.downloads import attachment_headers, closing
 from app.models.dossiers import FINAL_STATUSES, Channel, Status
 from app.payments import service as payments
@@ -138,6 +139,7 @@ async def _render_dossier(
     errors: Sequence[Problem] = (),
     refused: str = "",
     resubmitted: bool = False,
+    rated: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     locale = pages.locale(request)
@@ -145,6 +147,7 @@ async def _render_dossier(
     english = locale == "en"
     messages = [p.message_en if english and p.message_en else p.message for p in errors]
     code = dossier.code or ""
+    can_rate = dossier.status.code == Status.returned and applicant.desk_agency_id is None
     awaiting = dossier.status.code == Status.supplement_requested
     context: dict[str, Any] = {
         "dossier": dossier,
@@ -165,6 +168,10 @@ async def _render_dossier(
         # The fees paid online: what is owed, the payments and their receipts, the button.
         "fees": await payments.fees_of(session, applicant, code) if code else None,
         "pay_url": f"{urls.dossier(code)}/thanh-toan",
+        # Once the result is returned the applicant rates the service (the desk does not).
+        "can_rate": can_rate,
+        "rating": await feedback.rating_of(session, applicant, code) if can_rate else None,
+        "rated": rated,
     }
     return pages.render(request, "pages/dossier.html", context, status_code=status_code)
 
@@ -177,6 +184,7 @@ async def dossier_page(
     pages: PagesDep,
     applicant: ApplicantDep,
     resubmitted: Annotated[int, Query(alias="da-bo-sung", ge=0, le=1)] = 0,
+    rated: Annotated[int, Query(alias="da-danh-gia", ge=0, le=1)] = 0,
 ) -> Response:
     """A dossier: status, what a supplement asks for, answers, files, delivery, the documents
     issued and what has happened to it."""
@@ -184,7 +192,13 @@ async def dossier_page(
     if isinstance(dossier, Response):
         return dossier
     return await _render_dossier(
-        request, session, pages, applicant, dossier, resubmitted=bool(resubmitted)
+        request,
+        session,
+        pages,
+        applicant,
+        dossier,
+        resubmitted=bool(resubmitted),
+        rated=bool(rated),
     )
 
 
