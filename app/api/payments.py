@@ -45,6 +45,8 @@ DossierCode = Annotated[str, Path(max_length=64, pattern=TOKEN, description="The
 PaymentRef = Annotated[
     str, Path(max_length=40, pattern=TOKEN, description="The payment's reference (vnp_TxnRef)")
 ]
+# The agencies' operations are processing ones, with an agency's key.
+AGENCY_TAGS: list[str | Enum] = ["payments", "processing"]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such dossier or payment of the caller"},
@@ -122,15 +124,17 @@ async def start_payment(
 
 @router.get(
     "/dossiers/{code}/payments",
-    response_model=list[PaymentOut],
+    response_model=PaymentPage,
     tags=TAGS,
-    responses=READ_RESPONSES,
+    responses=READ_RESPONSES | PAGED,
 )
 async def list_dossier_payments(
-    session: Session, principal: Reader, code: DossierCode
-) -> list[PaymentOut]:
-    """The payments of the enterprise's dossier, newest first."""
-    return await service.payments_of(session, await _applicant(session, principal), code)
+    session: Session, principal: Reader, code: DossierCode, paging: PageQuery
+) -> PaymentPage:
+    """The payments of the enterprise's dossier, oldest first, a page at a time."""
+    found = await service.payments_of(session, await _applicant(session, principal), code)
+    page = paging.of(found, lambda p: (p.created_at.isoformat(), p.reference), (str, str))
+    return paging.answer(PaymentPage(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.get(
@@ -212,20 +216,23 @@ async def list_agency_payments(
 
 
 @router.get(
-    "/payments/{reference}", response_model=PaymentDetail, tags=TAGS, responses=READ_RESPONSES
+    "/payments/{payment}",
+    response_model=PaymentDetail,
+    tags=AGENCY_TAGS,
+    responses=READ_RESPONSES,
 )
 async def get_agency_payment(
-    session: Session, principal: Processor, reference: PaymentRef
+    session: Session, principal: Processor, payment: PaymentRef
 ) -> PaymentDetail:
     """One payment of the agency with every notice of the gateway and its refunds."""
-    return await service.agency_payment(session, _agency_id(principal), reference)
+    return await service.agency_payment(session, _agency_id(principal), payment)
 
 
 @router.post(
-    "/payments/{reference}/refunds",
+    "/payments/{payment}/refunds",
     status_code=202,
     response_model=PaymentDetail,
-    tags=TAGS,
+    tags=AGENCY_TAGS,
     responses=replayable(202)
     | READ_RESPONSES
     | IDEMPOTENCY_RESPONSES
@@ -244,7 +251,7 @@ async def refund_payment(
     request: Request,
     session: Session,
     principal: Processor,
-    reference: PaymentRef,
+    payment: PaymentRef,
     body: RefundBody,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -259,7 +266,7 @@ async def refund_payment(
 
     async def work() -> StoredResponse:
         detail = await service.request_refund(
-            session, refunder, reference, body.amount, body.reason, ip=ip
+            session, refunder, payment, body.amount, body.reason, ip=ip
         )
         return StoredResponse(202, detail.model_dump(mode="json"))
 

@@ -88,8 +88,13 @@ class PaymentStarted(BaseModel):
 
 
 class PaymentPage(BaseModel):
+    """A page of payments."""
+
     items: list[PaymentOut]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(
+        description='Pass as `cursor` to get the next page (the `Link` header with `rel="next"`'
+        " gives its whole address); null on the last page"
+    )
 
 
 class Mismatch(BaseModel):

@@ -27,6 +27,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.schemas import Applicant
 from app.errors import InvalidPageCursor, Problem
 from app.kit.clock import aware, utcnow
+from app.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from app.models.dossiers import Dossier, EventKind
 from app.models.payments import (
     Payment,
@@ -598,10 +599,6 @@ def refunder_for_official(official: OfficialOut) -> Refunder:
     )
 
 
-def _cursor(before_id: int | None) -> str | None:
-    return None if before_id is None else str(before_id)
-
-
 async def agency_payments(
     session: AsyncSession,
     agency_id: int,
@@ -615,9 +612,10 @@ async def agency_payments(
     """Payments of the agency's dossiers, newest first, a page at a time."""
     before: int | None = None
     if cursor:
-        if not cursor.isdigit() or len(cursor) > 18:
-            raise InvalidPageCursor()
-        before = int(cursor)
+        try:
+            before = int(decode_cursor(cursor, (int,))[0])
+        except InvalidCursor as exc:
+            raise InvalidPageCursor() from exc
     limit = max(1, min(limit, PAGE_MAX))
     rows = await repository.agency_payments(
         session,
@@ -629,7 +627,7 @@ async def agency_payments(
         limit=limit + 1,
     )
     items = [await _out(session, payment, code) for payment, code in rows[:limit]]
-    next_cursor = str(rows[limit - 1][0].id) if len(rows) > limit else None
+    next_cursor = encode_cursor((rows[limit - 1][0].id,)) if len(rows) > limit else None
     return PaymentPage(items=items, next_cursor=next_cursor)
 
 
