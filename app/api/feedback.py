@@ -20,7 +20,14 @@ from app.config import Settings
 from app.dossiers import service as dossiers
 from app.dossiers.schemas import Applicant
 from app.feedback import service
-from app.feedback.schemas import AnswerIn, FeedbackIn, FeedbackOut, RatingIn, RatingOut
+from app.feedback.schemas import (
+    AnswerIn,
+    FeedbackIn,
+    FeedbackOut,
+    RatingIn,
+    RatingOut,
+    RatingStatus,
+)
 from app.idempotency.schemas import StoredResponse
 from app.models.feedback import FeedbackState
 
@@ -29,13 +36,14 @@ router = APIRouter(route_class=ConditionalRoute)
 TOKEN = r"^[0-9A-Za-z._-]+$"
 RATING_TAGS: list[str | Enum] = ["ratings"]
 FEEDBACK_TAGS: list[str | Enum] = ["feedback"]
-AGENCY_TAGS: list[str | Enum] = ["feedback (agencies)"]
+# Agencies' software reads these with its processing key, beside the dossiers it processes.
+AGENCY_TAGS: list[str | Enum] = ["processing", "feedback"]
 
 Submitter = Annotated[ApiPrincipal, Depends(requires(SCOPE_SUBMIT))]
 Reader = Annotated[ApiPrincipal, Depends(requires(SCOPE_READ))]
 Processor = Annotated[ApiPrincipal, Depends(requires(SCOPE_PROCESS))]
 DossierCode = Annotated[str, Path(max_length=64, pattern=TOKEN, description="The dossier's code")]
-Reference = Annotated[
+FeedbackRef = Annotated[
     str, Path(max_length=32, pattern=TOKEN, description="The feedback's reference (PA-…)")
 ]
 
@@ -119,14 +127,14 @@ async def rate_dossier(
 
 @router.get(
     "/dossiers/{code}/rating",
-    response_model=RatingOut,
+    response_model=RatingStatus,
     tags=RATING_TAGS,
-    responses=UNAUTHORIZED | FORBIDDEN | {404: {"description": "No such dossier, or not rated"}},
+    responses=READ,
 )
-async def get_rating(session: Session, principal: Reader, code: DossierCode) -> RatingOut:
-    """The enterprise's rating of its dossier."""
+async def get_rating(session: Session, principal: Reader, code: DossierCode) -> RatingStatus:
+    """Whether the enterprise may rate its dossier now (`ratable`), and its rating once given."""
     applicant = await _applicant(session, principal)
-    return await service.get_rating(session, applicant, code)
+    return await service.rating_status(session, applicant, code)
 
 
 # --- Feedback: senders -----------------------------------------------------------------------
@@ -159,7 +167,7 @@ async def send_feedback(
 
     async def work() -> StoredResponse:
         sent = await service.send(session, settings, applicant, body)
-        location = str(request.app.url_path_for("get_feedback", reference=sent.reference))
+        location = str(request.app.url_path_for("get_feedback", feedback=sent.reference))
         return StoredResponse(201, _json(sent), {"Location": location})
 
     return await once(request, session, applicant.client, idempotency_key, work)
@@ -173,11 +181,11 @@ async def list_feedback(session: Session, principal: Reader, paging: PageQuery) 
     return paging.answer(FeedbackPage(items=page.items, next_cursor=page.next_cursor))
 
 
-@router.get("/feedback/{reference}", response_model=FeedbackOut, tags=FEEDBACK_TAGS, responses=READ)
-async def get_feedback(session: Session, principal: Reader, reference: Reference) -> FeedbackOut:
+@router.get("/feedback/{feedback}", response_model=FeedbackOut, tags=FEEDBACK_TAGS, responses=READ)
+async def get_feedback(session: Session, principal: Reader, feedback: FeedbackRef) -> FeedbackOut:
     """One feedback of the enterprise, with the agency's answer once given."""
     applicant = await _applicant(session, principal)
-    return await service.get_sent(session, applicant, reference)
+    return await service.get_sent(session, applicant, feedback)
 
 
 # --- Feedback: agencies ----------------------------------------------------------------------
@@ -207,20 +215,20 @@ async def agency_feedback(
 
 
 @router.get(
-    "/agency/feedback/{reference}",
+    "/agency/feedback/{feedback}",
     response_model=FeedbackOut,
     tags=AGENCY_TAGS,
     responses=READ,
 )
 async def agency_feedback_one(
-    session: Session, principal: Processor, reference: Reference
+    session: Session, principal: Processor, feedback: FeedbackRef
 ) -> FeedbackOut:
     """One feedback sent to the key's agency."""
-    return await service.get_received(session, service.handler_for_key(principal), reference)
+    return await service.get_received(session, service.handler_for_key(principal), feedback)
 
 
 @router.post(
-    "/agency/feedback/{reference}/answer",
+    "/agency/feedback/{feedback}/answer",
     response_model=FeedbackOut,
     tags=AGENCY_TAGS,
     responses=_changing(
@@ -231,7 +239,7 @@ async def answer_feedback(
     request: Request,
     session: Session,
     principal: Processor,
-    reference: Reference,
+    feedback: FeedbackRef,
     body: AnswerIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -240,7 +248,7 @@ async def answer_feedback(
     settings = _settings(request)
 
     async def work() -> StoredResponse:
-        answered = await service.answer(session, settings, handler, reference, body)
+        answered = await service.answer(session, settings, handler, feedback, body)
         return StoredResponse(200, _json(answered))
 
     return await once(request, session, f"apikey:{principal.key_prefix}", idempotency_key, work)

@@ -29,15 +29,6 @@ class AlreadyRated(Conflict):
         )
 
 
-class RatingNotFound(NotFound):
-    code = "rating_not_found"
-
-    def __init__(self, code: str) -> None:
-        super().__init__(
-            f"Hồ sơ {code} chưa được đánh giá.", message_en=f"Dossier {code} has no rating yet."
-        )
-
-
 class NotTheApplicant(NotFound):
     """The one-stop desk does not rate its own service, nor complain about it on someone's
     behalf: only the applicant does."""

@@ -47,6 +47,16 @@ class RatingOut(BaseModel):
     created_at: datetime
 
 
+class RatingStatus(BaseModel):
+    """Whether a dossier can be rated, and its rating once given."""
+
+    dossier_code: str
+    ratable: bool = Field(
+        description="The result was returned and the dossier is not rated yet: POST a rating"
+    )
+    rating: RatingOut | None
+
+
 class AgencyBrief(BaseModel):
     code: str
     name: str

@@ -42,7 +42,6 @@ from app.feedback.errors import (
     NoAgency,
     NotReturnedYet,
     NotTheApplicant,
-    RatingNotFound,
     TooManyVerifications,
     VerifyInvalid,
     VerifyTooLarge,
@@ -58,6 +57,7 @@ from app.feedback.schemas import (
     IssuedDocument,
     RatingIn,
     RatingOut,
+    RatingStatus,
     ResultDocument,
     SignatureFacts,
     VerifyReport,
@@ -146,11 +146,15 @@ async def rating_of(session: AsyncSession, applicant: Applicant, code: str) -> R
     return _rating_out(facts.code, rating) if rating is not None else None
 
 
-async def get_rating(session: AsyncSession, applicant: Applicant, code: str) -> RatingOut:
-    found = await rating_of(session, applicant, code)
-    if found is None:
-        raise RatingNotFound(code)
-    return found
+async def rating_status(session: AsyncSession, applicant: Applicant, code: str) -> RatingStatus:
+    """Whether the applicant may rate their dossier now, and the rating once given."""
+    facts = await _own_dossier(session, applicant, code)
+    rating = await repository.rating_of(session, facts.id)
+    return RatingStatus(
+        dossier_code=facts.code,
+        ratable=rating is None and facts.status == Status.returned,
+        rating=_rating_out(facts.code, rating) if rating is not None else None,
+    )
 
 
 async def rate(

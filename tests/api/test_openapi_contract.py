@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from app.accounts import api_keys
 from app.db import Database
 from app.models.dossiers import Dossier
+from app.models.feedback import Feedback
 from app.models.outbox import OutboxMessage
 from app.models.store import StoredDocument
 from tests.api.dossier_helpers import PDF, enterprise_key, random_tax_code
@@ -68,6 +69,7 @@ class Seeded:
     documents: list[PathParameters]
     uploads: list[PathParameters]
     stored: list[PathParameters]  # the enterprise's document store
+    feedback: list[PathParameters]  # sent by the enterprise to the agency
 
 
 @dataclass
@@ -166,6 +168,13 @@ async def _seed(live_server: str, enterprise: str, agency: str) -> Seeded:
             },
         )
         assert upload.status_code == 201, upload.text
+        complaint = {
+            "kind": "report",
+            "subject": "Chậm",
+            "body": "Chờ lâu",
+            "dossier_code": waiting,
+        }
+        sent = await _ok(await http.post("/feedback", json=complaint, headers=as_enterprise))
         # Its filed dossiers' files are in the enterprise's document store.
         store = await _ok(await http.get("/store/documents", headers=as_enterprise))
     return Seeded(
@@ -177,6 +186,7 @@ async def _seed(live_server: str, enterprise: str, agency: str) -> Seeded:
         documents=[{"code": waiting, "document": receipt}],
         uploads=[{"upload_id": upload.headers["location"].rsplit("/", 1)[-1]}],
         stored=[{"stored": d["reference"]} for d in store["items"]],
+        feedback=[{"feedback": sent["reference"]}],
     )
 
 
@@ -196,6 +206,8 @@ def _real(operation: APIOperation, seeded: Seeded) -> list[PathParameters]:
         return seeded.uploads
     if names == {"stored"}:
         return seeded.stored
+    if names == {"feedback"}:
+        return seeded.feedback
     if "code" in names and "processing" in (operation.tags or []):
         return seeded.processed
     if names == {"code"}:
@@ -235,6 +247,7 @@ async def test_api_conforms_to_its_openapi_document(live_server: str, database: 
         last_message = await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
         last_dossier = await session.scalar(select(func.coalesce(func.max(Dossier.id), 0)))
         last_stored = await session.scalar(select(func.coalesce(func.max(StoredDocument.id), 0)))
+        last_feedback = await session.scalar(select(func.coalesce(func.max(Feedback.id), 0)))
     enterprise, agency = await _keys(database)
     try:
         await _run(live_server, enterprise, agency, started)
@@ -244,6 +257,7 @@ async def test_api_conforms_to_its_openapi_document(live_server: str, database: 
         async with database.unit_of_work() as session:
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
             await session.execute(delete(StoredDocument).where(StoredDocument.id > last_stored))
+            await session.execute(delete(Feedback).where(Feedback.id > last_feedback))
             await session.execute(delete(Dossier).where(Dossier.id > last_dossier))
 
 

@@ -49,7 +49,8 @@ async def test_an_enterprise_rates_and_sends_feedback_and_the_agency_answers(
     code = await signed_result(db_session, settings, storage, desk, applicant)
 
     missing = await client.get(f"/api/v1/dossiers/{code}/rating", headers=bearer(key))
-    assert missing.status_code == 404 and missing.json()["code"] == "rating_not_found"
+    assert missing.status_code == 200 and missing.json()["rating"] is None
+    assert missing.json()["ratable"] is True
     wrong = await client.post(
         f"/api/v1/dossiers/{code}/rating", json={"score": 4}, headers=bearer(key)
     )
@@ -73,7 +74,8 @@ async def test_an_enterprise_rates_and_sends_feedback_and_the_agency_answers(
     assert twice.status_code == 409 and twice.json()["code"] == "already_rated"
     assert twice.headers["content-type"].startswith(PROBLEM)
     read = await client.get(f"/api/v1/dossiers/{code}/rating", headers=bearer(key))
-    assert read.status_code == 200 and read.json()["score"] == 1 and read.headers["etag"]
+    assert read.status_code == 200 and read.headers["etag"]
+    assert read.json()["rating"]["score"] == 1 and read.json()["ratable"] is False
 
     sent = await client.post(
         "/api/v1/feedback",
@@ -146,6 +148,8 @@ async def test_a_dossier_not_returned_cannot_be_rated(
         f"/api/v1/dossiers/{code}/rating", json={"score": 2}, headers=bearer(key)
     )
     assert early.status_code == 409 and early.json()["code"] == "not_returned_yet"
+    status = await client.get(f"/api/v1/dossiers/{code}/rating", headers=bearer(key))
+    assert status.json() == {"dossier_code": code, "ratable": False, "rating": None}
     stranger = await enterprise_key(db_session, random_tax_code())
     hidden = await client.post(
         f"/api/v1/dossiers/{code}/rating", json={"score": 2}, headers=bearer(stranger)

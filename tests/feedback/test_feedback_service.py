@@ -50,7 +50,8 @@ async def test_the_applicant_rates_a_returned_dossier_once(
     )
     assert rating.score == Satisfaction.satisfied and rating.label_vi == "Hài lòng"
     assert rating.comment == "Nhanh"
-    assert (await service.get_rating(db_session, applicant, code)).score == 2
+    status = await service.rating_status(db_session, applicant, code)
+    assert status.rating is not None and status.rating.score == 2 and not status.ratable
     with pytest.raises(AlreadyRated):
         await service.rate(db_session, applicant, code, RatingIn(score=Satisfaction.not_satisfied))
     stored = list(await db_session.scalars(select(Rating)))
