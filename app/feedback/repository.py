@@ -169,12 +169,12 @@ async def sent_by(
     before_id: int | None,
     limit: int,
 ) -> list[FeedbackRow]:
-    """Newest first: the account's own, or (for an enterprise) what was sent on its dossiers."""
+    """Newest first: the account's own, or what the enterprise sent."""
     statement = _feedback()
     if account_id is not None:
         statement = statement.where(Feedback.account_id == account_id)
     elif enterprise_id is not None:
-        statement = statement.where(Dossier.enterprise_id == enterprise_id)
+        statement = statement.where(Feedback.enterprise_id == enterprise_id)
     else:
         return []
     if before_id is not None:

@@ -349,6 +349,7 @@ async def send(
         procedure_id=procedure_id,
         agency_id=agency_id,
         account_id=applicant.account_id,
+        enterprise_id=applicant.enterprise_id,
         sender_name=applicant.name[:255],
         sender_email=applicant.email,
         subject=payload.subject,
@@ -371,7 +372,7 @@ def _page_limit(limit: int) -> int:
 async def sent(
     session: AsyncSession, applicant: Applicant, *, cursor: str | None = None, limit: int = 20
 ) -> Page[FeedbackOut]:
-    """What the applicant sent (an enterprise: on its dossiers), newest first."""
+    """What the applicant sent (an enterprise's key: what the enterprise sent), newest first."""
     limit = _page_limit(limit)
     before: int | None = None
     if cursor:
@@ -404,14 +405,7 @@ async def _sent_row(session: AsyncSession, applicant: Applicant, reference: str)
     if applicant.account_id is not None:
         mine = feedback.account_id == applicant.account_id
     else:
-        # An enterprise's key: what was sent on the enterprise's dossiers.
-        facts = (
-            await repository.dossiers_by_id(session, [feedback.dossier_id])
-            if feedback.dossier_id is not None
-            else {}
-        )
-        found = facts.get(feedback.dossier_id) if feedback.dossier_id is not None else None
-        mine = found is not None and found.enterprise_id == applicant.enterprise_id
+        mine = feedback.enterprise_id == applicant.enterprise_id
     if not mine:
         raise FeedbackNotFound(reference)
     return row

@@ -52,6 +52,7 @@ class Feedback(Base):
     __table_args__ = (
         Index("ix_feedback_agency_id_state_due_at", "agency_id", "state", "due_at"),
         Index("ix_feedback_account_id_created_at", "account_id", "created_at"),
+        Index("ix_feedback_enterprise_id_created_at", "enterprise_id", "created_at"),
         Index("ix_feedback_created_at", "created_at"),
     )
 
@@ -64,6 +65,10 @@ class Feedback(Base):
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # Sent through an enterprise's API key or by its staff: every member and key sees it.
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="SET NULL")
+    )
     sender_name: Mapped[str] = mapped_column(String(255))
     sender_email: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str] = mapped_column(String(255))

@@ -95,7 +95,8 @@ class DossierDocument(Base):
     form: Mapped[str] = mapped_column(String(8))
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
+    # Indexed: verifying an uploaded PDF looks up the document the portal issued with its digest.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     signed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(255), default="")

@@ -105,6 +105,28 @@ async def test_an_enterprise_rates_and_sends_feedback_and_the_agency_answers(
     )
     assert procedure_only.status_code == 422
     assert procedure_only.json()["errors"][0]["location"] == "agency_code"
+    # What the enterprise sends on a procedure is its own too, apart from any dossier.
+    petition = await client.post(
+        "/api/v1/feedback",
+        json={
+            "kind": "petition",
+            "subject": "Mẫu đơn",
+            "body": "Đề nghị cho nộp bản chụp",
+            "procedure_code": PROCEDURE,
+        },
+        headers=bearer(key),
+    )
+    assert petition.status_code == 201, petition.text
+    petition_ref = petition.json()["reference"]
+    listed = await client.get("/api/v1/feedback", headers=bearer(key))
+    assert [f["reference"] for f in listed.json()["items"]][:2] == [petition_ref, reference]
+    read_back = await client.get(f"/api/v1/feedback/{petition_ref}", headers=bearer(key))
+    assert read_back.status_code == 200 and read_back.json()["subject"] == "Mẫu đơn"
+    stranger = await enterprise_key(db_session, random_tax_code())
+    assert (
+        await client.get(f"/api/v1/feedback/{petition_ref}", headers=bearer(stranger))
+    ).status_code == 404
+    assert (await client.get("/api/v1/feedback", headers=bearer(stranger))).json()["items"] == []
 
     agency = await agency_key(db_session)
     refused = await client.get("/api/v1/feedback", headers=bearer(agency))
