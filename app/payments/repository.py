@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -98,6 +98,17 @@ async def payment_by_id(
         query = query.with_for_update()
     found: Payment | None = await session.scalar(query.execution_options(populate_existing=True))
     return found
+
+
+async def check_soon(session: AsyncSession, payment_id: int, now: datetime) -> None:
+    """Ask the gateway about a pending payment at the worker's next round, without taking
+    the row's version (a settling IPN must not be refused for it)."""
+    await session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.state == PaymentState.pending)
+        .values(next_check_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def payments_of(session: AsyncSession, dossier_id: int) -> list[Payment]:

@@ -430,8 +430,8 @@ async def handle_return(
     valid = outcome is not None and payment is not None and outcome.amount == payment.amount
     await _notice(session, payment, "return", params, valid, "shown" if valid else "refused")
     if payment is not None and valid and payment.state == PaymentState.pending:
-        payment.next_check_at = utcnow()
-        await session.flush()
+        # Outside the row's version: the IPN may be settling it at this very moment.
+        await repository.check_soon(session, payment.id, utcnow())
     code = await repository.dossier_code(session, payment.dossier_id) if payment else None
     return ReturnView(
         valid=valid,
