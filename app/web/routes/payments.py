@@ -200,7 +200,7 @@ async def _render_payment(
     *,
     values: dict[str, str] | None = None,
     problems: list[Problem] | None = None,
-    message: str = "",
+    refunded: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     errors, links = field_errors(pages, request, problems or [], ["amount", "reason"])
@@ -214,7 +214,7 @@ async def _render_payment(
             "values": values or {},
             "errors": errors,
             "error_links": links,
-            "message": message,
+            "refunded": refunded,
             "refund_url": f"{PAYMENTS_URL}/{payment.reference}/hoan-tien",
         },
         status_code=status_code,
@@ -233,12 +233,7 @@ async def payment_detail(
     """One payment of the agency: what the gateway said of it, its refunds, the refund form."""
     payment = await service.agency_payment(session, official.agency_id, reference)
     left = await service.refundable_of(session, official.agency_id, reference)
-    message = (
-        pages.gettext(request, "The refund was asked for: the gateway's answer will show here.")
-        if refunded
-        else ""
-    )
-    return await _render_payment(request, pages, official, payment, left, message=message)
+    return await _render_payment(request, pages, official, payment, left, refunded=bool(refunded))
 
 
 def _amount(text: str) -> int | None:
