@@ -814,6 +814,11 @@ async def refund_settled(
     return "done"
 
 
+async def paid_online(session: AsyncSession, dossier_id: int) -> bool:
+    """Whether fees of the dossier were paid online (the national record's flag)."""
+    return await repository.paid_total(session, dossier_id) > 0
+
+
 # --- Receipts to download -------------------------------------------------------------------------
 
 

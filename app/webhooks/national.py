@@ -33,6 +33,7 @@ from app.kit.sealing import seal
 from app.models.dossiers import Delivery, Dossier, Status
 from app.models.processing import DocumentForm, SupplementRequest
 from app.models.webhooks import PayloadFormat, WebhookEvent, WebhookSubscription
+from app.payments import service as payments
 from app.processing import service as processing
 from app.processing.service import RoutingSlip
 from app.webhooks import repository, service
@@ -194,8 +195,8 @@ async def record_of(session: AsyncSession, code: str, settings: Settings) -> dic
         "NgayTuChoi": portal_time(dossier.finished_at if status == Status.not_accepted else None),
         "TrangThaiHoSo": str(status.value),
         "HinhThuc": BY_POST if method == Delivery.post else NOT_BY_POST,
-        # Fees are not yet paid through the portal.
-        "DuocThanhToanTrucTuyen": _flag(False),
+        # Fees paid through the portal's payment gateway.
+        "DuocThanhToanTrucTuyen": _flag(await payments.paid_online(session, dossier.id)),
         "DanhSachLePhi": _fees(dossier),
         "TaiLieuNop": [
             {

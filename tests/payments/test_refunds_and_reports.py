@@ -329,3 +329,19 @@ async def test_the_api_gives_fees_payments_and_receipts(
     assert bad.status_code == 422
     other = await client.get(f"/api/v1/dossiers/{code}/fees", headers=bearer(agency))
     assert other.status_code == 403
+
+
+async def test_the_national_record_says_the_fees_were_paid_online(
+    db_session: AsyncSession,
+    settings: Settings,
+    storage: FileStorage,
+    payer: Payer,
+    owed: str,
+) -> None:
+    from app.webhooks import national
+
+    assert (await national.record_of(db_session, owed, settings))["DuocThanhToanTrucTuyen"] == "0"
+    await _paid(db_session, settings, storage, payer.applicant, owed)
+    record = await national.record_of(db_session, owed, settings)
+    assert record["DuocThanhToanTrucTuyen"] == "1"
+    assert record["TrangThaiHoSo"] == "2"
