@@ -14,7 +14,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -36,6 +39,8 @@ from app.main import create_app
 from app.models.dossiers import Delivery, Dossier, Status
 from app.models.payments import Payment, SandboxTransaction
 from app.models.processing import SigningKey
+from app.payments import sandbox, tasks
+from app.payments import service as payments
 from app.processing import service as processing
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn
@@ -117,11 +122,10 @@ class Owed:
     email: str
 
 
-@pytest.fixture(scope="module")
-def owed(pay_server: tuple[str, Settings]) -> Owed:
+def _owed(settings: Settings, leader: str = "") -> Owed:
     """A citizen's judicial record request (3 copies: 200.000 đ + 5.000 đ), received by the
-    department's desk and waiting for its fees (status 6); committed for the server."""
-    _base, settings = pay_server
+    department's desk and waiting for its fees (status 6); committed for the server. With
+    ``leader``, a leader of the department signing in with that e-mail is made too."""
     run = uuid.uuid4().hex[:8]
     email = f"nguoi-nop-{run}@example.vn"
 
@@ -147,6 +151,15 @@ def owed(pay_server: tuple[str, Settings]) -> Owed:
             agency_code=AGENCY,
             roles=["receiver"],
         )
+        if leader:
+            await officials.create_official(
+                session,
+                email=leader,
+                password=PASSWORD,
+                full_name="Lãnh đạo Sở",
+                agency_code=AGENCY,
+                roles=["leader"],
+            )
         account = await accounts.sign_up_citizen(
             session,
             CitizenSignUp(
@@ -181,6 +194,11 @@ def owed(pay_server: tuple[str, Settings]) -> Owed:
         return filed.code
 
     return Owed(_committed(settings, make), email)
+
+
+@pytest.fixture(scope="module")
+def owed(pay_server: tuple[str, Settings]) -> Owed:
+    return _owed(pay_server[1])
 
 
 @pytest.fixture
@@ -263,3 +281,66 @@ def test_a_citizen_pays_through_the_sandbox_and_downloads_the_receipt(
     assert status == Status.received and state == "paid" and bank == "VIETCOMBANK"
     # The sandbox's IPN reached the portal over HTTP and was confirmed.
     assert txn is not None and txn.ipn_delivered_at is not None
+
+
+def test_a_leader_finds_the_payment_refunds_part_and_reads_the_reconciliation(
+    page: Page, pay_server: tuple[str, Settings]
+) -> None:
+    base, settings = pay_server
+    leader = f"lanh-dao-{uuid.uuid4().hex[:8]}@example.vn"
+    owed = _owed(settings, leader)
+
+    async def pay(session: AsyncSession, storage: FileStorage) -> str:
+        dossier = await session.scalar(select(Dossier).where(Dossier.code == owed.code))
+        assert dossier is not None and dossier.account_id is not None
+        account = await accounts.get_account(session, dossier.account_id)
+        applicant = await dossiers.applicant_for_account(session, account)
+        started = await payments.start_payment(session, settings, applicant, owed.code)
+        query = dict(parse_qsl(urlsplit(started.redirect_url).query))
+        await sandbox.open_order(session, settings, query)
+        decided = await sandbox.decide(
+            session, settings, started.payment.reference, pay=True, bank_code="NCB"
+        )
+        answer = await payments.handle_ipn(session, settings, storage, decided.ipn)
+        assert answer["RspCode"] == "00"
+        return started.payment.reference
+
+    reference = _committed(settings, pay)
+    page.goto(f"{base}/dang-nhap?next=/can-bo/thanh-toan")
+    page.fill("#f-email", leader)
+    page.fill("#f-password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("h1")).to_have_text("Phí, lệ phí nộp trực tuyến")
+    page.select_option("#f-trang-thai", "paid")
+    page.get_by_role("button", name="Hiển thị").click()
+    _no_serious_violations(page)
+    page.get_by_role("link", name=reference).click()
+    expect(page.locator("h1")).to_have_text(f"Giao dịch thanh toán {reference}")
+    _no_serious_violations(page)
+
+    page.fill("#f-amount", "999.999")
+    page.get_by_role("button", name="Hoàn tiền").click()
+    expect(page.get_by_role("alert")).to_contain_text("Hãy nêu lý do hoàn tiền")
+    _no_serious_violations(page)
+    page.fill("#f-amount", "5.000")
+    page.fill("#f-reason", "Thu thừa phí cấp thêm Phiếu")
+    page.get_by_role("button", name="Hoàn tiền").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã gửi yêu cầu hoàn tiền")
+    expect(page.locator("main")).to_contain_text("Đã gửi cổng thanh toán")
+
+    async def reconcile(session: AsyncSession, storage: FileStorage) -> int:
+        day = datetime.now(ZoneInfo(settings.time_zone)).date()
+        database = Database(settings.database_url)
+        try:
+            report = await tasks.reconcile(database.unit_of_work, settings, day)
+        finally:
+            await database.dispose()
+        return report.id
+
+    report_id = _committed(settings, reconcile)
+    page.goto(f"{base}/can-bo/doi-soat")
+    expect(page.locator("h1")).to_have_text("Đối soát với cổng thanh toán")
+    _no_serious_violations(page)
+    page.goto(f"{base}/can-bo/doi-soat/{report_id}")
+    expect(page.locator("h1")).to_contain_text("Đối soát ngày")
+    _no_serious_violations(page)
