@@ -66,13 +66,20 @@ async def _payment(session: AsyncSession, reference: str) -> Payment:
     return found
 
 
-async def _refund_jobs(session: AsyncSession) -> list[dict[str, Any]]:
+async def _refund_jobs(session: AsyncSession, reference: str) -> list[dict[str, Any]]:
+    """The refund jobs of one payment not yet done (others' tests may have left theirs)."""
+    payment = await _payment(session, reference)
+    refunds = set(
+        await session.scalars(
+            select(PaymentRefund.id).where(PaymentRefund.payment_id == payment.id)
+        )
+    )
     rows = await session.scalars(
         select(OutboxMessage.payload)
         .where(OutboxMessage.kind == service.REFUND_JOB, OutboxMessage.done_at.is_(None))
         .order_by(OutboxMessage.id)
     )
-    return [dict(p) for p in rows]
+    return [dict(p) for p in rows if p.get("refund_id") in refunds]
 
 
 async def test_a_leader_refunds_part_then_the_rest_and_the_payer_is_told(
@@ -107,7 +114,7 @@ async def test_a_leader_refunds_part_then_the_rest_and_the_payer_is_told(
         and "Số tiền hoàn phải từ 1 đến 50.000" in wrong.text
     )
     assert (await post_form(client, url, {"amount": "abc", "reason": "x"})).status_code == 422
-    assert await _refund_jobs(db_session) == []
+    assert await _refund_jobs(db_session, reference) == []
 
     # Not a leader: no such page.
     browse_as(client, receiver)
@@ -117,7 +124,7 @@ async def test_a_leader_refunds_part_then_the_rest_and_the_payer_is_told(
     browse_as(client, leader)
     asked = await post_form(client, url, {"amount": "20.000", "reason": "Hồ sơ bị dừng xử lý"})
     assert asked.status_code == 303
-    jobs = await _refund_jobs(db_session)
+    jobs = await _refund_jobs(db_session, reference)
     assert len(jobs) == 1
     assert await tasks.send_refund(same_session, settings, jobs[0], gateway=gateway) == "done"
     payment = await _payment(db_session, reference)
@@ -149,7 +156,7 @@ async def test_a_leader_refunds_part_then_the_rest_and_the_payer_is_told(
     replay = await client.post(f"/api/v1/payments/{reference}/refunds", json=body, headers=headers)
     assert replay.headers.get("Idempotent-Replayed") == "true"
     # One more job (the first is only marked done by the worker's drain, not run here).
-    jobs = await _refund_jobs(db_session)
+    jobs = await _refund_jobs(db_session, reference)
     assert len(jobs) == 2
     assert await tasks.send_refund(same_session, settings, jobs[-1], gateway=gateway) == "done"
     assert (await _payment(db_session, reference)).state == PaymentState.refunded
@@ -187,7 +194,9 @@ async def test_refunds_are_checked(
     other = service.Refunder(agency_id=desk.outsider.agency_id, label="o", name="Tỉnh")
     with pytest.raises(service.PaymentNotFound):
         await service.request_refund(db_session, other, reference, None, "x")
-    assert await db_session.scalar(select(PaymentRefund.id)) is None
+    payment = await _payment(db_session, reference)
+    found = select(PaymentRefund.id).where(PaymentRefund.payment_id == payment.id)
+    assert await db_session.scalar(found) is None
 
 
 async def test_reconciliation_finds_each_planted_mismatch(
