@@ -226,6 +226,9 @@ async def reports(session: AsyncSession, limit: int = 60) -> list[ReportOut]:
 
 
 async def report(session: AsyncSession, report_id: int) -> ReportOut:
+    # An id no database column holds finds nothing (and must not reach the driver).
+    if not 0 < report_id < 2**31:
+        raise ReportNotFound()
     found = await repository.report_by_id(session, report_id)
     if found is None:
         raise ReportNotFound()

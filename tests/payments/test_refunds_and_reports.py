@@ -354,3 +354,28 @@ async def test_the_national_record_says_the_fees_were_paid_online(
     record = await national.record_of(db_session, owed, settings)
     assert record["DuocThanhToanTrucTuyen"] == "1"
     assert record["TrangThaiHoSo"] == "2"
+
+
+async def test_the_officials_pages_refuse_bad_input_with_a_message(
+    client: httpx.AsyncClient, db_session: AsyncSession, desk: Desk
+) -> None:
+    cookie = await _official_cookie(db_session, desk["leader"])
+    browse_as(client, cookie)
+    wrong = await client.get("/can-bo/thanh-toan", params={"trang-thai": "x", "ngay": "31/02/2026"})
+    assert wrong.status_code == 422
+    assert "Trạng thái không hợp lệ" in wrong.text and "Ngày không hợp lệ" in wrong.text
+    for url in (
+        "/can-bo/thanh-toan?sau=%00%01",
+        "/can-bo/thanh-toan?sau=not-a-cursor",
+        "/can-bo/thanh-toan/" + "x" * 300,
+        "/can-bo/thanh-toan/NOSUCH",
+        "/can-bo/doi-soat/abc",
+        "/can-bo/doi-soat/99999999999999999999999",
+    ):
+        response = await client.get(url)
+        assert 400 <= response.status_code < 500, (url, response.status_code)
+    refused = await post_form(client, "/can-bo/thanh-toan/NOSUCH/hoan-tien", {"reason": "x"})
+    assert refused.status_code == 404
+    browse_as(client, cookie, "en")
+    english = await client.get("/can-bo/thanh-toan", params={"ngay": "x"})
+    assert english.status_code == 422 and "Not a date" in english.text
