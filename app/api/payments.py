@@ -80,10 +80,13 @@ def _settings(request: Request) -> Settings:
 
 
 @router.get("/dossiers/{code}/fees", response_model=FeesOut, tags=TAGS, responses=READ_RESPONSES)
-async def get_fees(session: Session, principal: Reader, code: DossierCode) -> FeesOut:
+async def get_fees(
+    request: Request, session: Session, principal: Reader, code: DossierCode
+) -> FeesOut:
     """The fees of the enterprise's dossier taken online (lines, exemptions, total), what was
     paid, what is owed and whether it can be paid now."""
-    return await service.fees_of(session, await _applicant(session, principal), code)
+    applicant = await _applicant(session, principal)
+    return await service.fees_of(session, applicant, code, _settings(request))
 
 
 @router.post(

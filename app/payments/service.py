@@ -175,7 +175,7 @@ async def _applicants_dossier(session: AsyncSession, applicant: Applicant, code:
     return dossier
 
 
-async def _fees(session: AsyncSession, dossier: Dossier) -> FeesOut:
+async def _fees(session: AsyncSession, dossier: Dossier, online: bool = True) -> FeesOut:
     assert dossier.code is not None
     due = await dues.due_of(session, dossier)
     payments = [
@@ -200,14 +200,18 @@ async def _fees(session: AsyncSession, dossier: Dossier) -> FeesOut:
         total=due.assessment.total,
         paid=due.paid,
         outstanding=due.outstanding,
-        payable_now=dues.payable_now(dossier, due),
+        payable_now=online and dues.payable_now(dossier, due),
         payments=payments,
     )
 
 
-async def fees_of(session: AsyncSession, applicant: Applicant, code: str) -> FeesOut:
-    """The fees of the applicant's dossier, what is owed and its payments."""
-    return await _fees(session, await _applicants_dossier(session, applicant, code))
+async def fees_of(
+    session: AsyncSession, applicant: Applicant, code: str, settings: Settings | None = None
+) -> FeesOut:
+    """The fees of the applicant's dossier, what is owed and its payments; with the settings,
+    nothing is payable now where no gateway is configured."""
+    online = settings is None or settings.payment_gateway is not None
+    return await _fees(session, await _applicants_dossier(session, applicant, code), online)
 
 
 def order_info(code: str) -> str:

@@ -23,6 +23,7 @@ from app.models.payments import Payment, PaymentNotice, SandboxTransaction
 from app.models.processing import DocumentForm, DossierDocument
 from app.models.webhooks import WebhookEvent
 from app.payments import sandbox, service, tasks
+from app.payments.errors import PaymentsOff
 from app.payments.gateway import SANDBOX_TMN_CODE, VnpayGateway, sandbox_secret
 from app.storage import FileStorage
 from tests.payments.conftest import Payer, browse_as, dossier_of, post_form
@@ -348,3 +349,17 @@ async def test_outbox_and_e_mail_untouched_by_a_forged_notice(
     assert response.json()["RspCode"] == "01"
     after = await db_session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
     assert before == after
+
+
+async def test_without_a_gateway_nothing_is_payable_online(
+    db_session: AsyncSession, settings: Settings, payer: Payer, owed: str
+) -> None:
+    off = settings.model_copy(update={"payment_gateway": None})
+    fees = await service.fees_of(db_session, payer.applicant, owed, off)
+    assert fees.outstanding == 50_000 and not fees.payable_now
+    assert (await service.fees_of(db_session, payer.applicant, owed, settings)).payable_now
+    with pytest.raises(PaymentsOff):
+        await service.start_payment(db_session, off, payer.applicant, owed)
+    # The IPN address then knows no gateway (its page answers "01", order not found).
+    with pytest.raises(PaymentsOff):
+        await service.handle_ipn(db_session, off, None, {})  # type: ignore[arg-type]

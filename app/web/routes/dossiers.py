@@ -166,7 +166,7 @@ async def _render_dossier(
         "error_links": [ErrorLink("#f-reason", m) for m in messages],
         "refused": refused,
         # The fees paid online: what is owed, the payments and their receipts, the button.
-        "fees": await payments.fees_of(session, applicant, code) if code else None,
+        "fees": await payments.fees_of(session, applicant, code, pages.settings) if code else None,
         "pay_url": f"{urls.dossier(code)}/thanh-toan",
         # Once the result is returned the applicant rates the service (the desk does not).
         "can_rate": can_rate,
