@@ -19,14 +19,16 @@ from app.documents import service as documents
 from app.kit.clock import utcnow
 from app.models.dossiers import Status
 from app.models.outbox import OutboxMessage
-from app.models.payments import Payment, PaymentNotice, SandboxTransaction
+from app.models.payments import Payment, PaymentNotice, PaymentStage, SandboxTransaction
 from app.models.processing import DocumentForm, DossierDocument
 from app.models.webhooks import WebhookEvent
 from app.payments import sandbox, service, tasks
 from app.payments.errors import PaymentsOff
 from app.payments.gateway import SANDBOX_TMN_CODE, VnpayGateway, sandbox_secret
+from app.processing.rules import Action
 from app.storage import FileStorage
-from tests.payments.conftest import Payer, browse_as, dossier_of, post_form
+from tests.fixtures.processing import Desk, act, file_dossier
+from tests.payments.conftest import Payer, browse_as, dossier_of, post_form, takes_fees
 
 pytestmark = pytest.mark.usefixtures("desk")
 
@@ -363,3 +365,40 @@ async def test_without_a_gateway_nothing_is_payable_online(
     # The IPN address then knows no gateway (its page answers "01", order not found).
     with pytest.raises(PaymentsOff):
         await service.handle_ipn(db_session, off, None, {})  # type: ignore[arg-type]
+
+
+async def test_fees_before_the_result_paid_through_the_sandbox_release_the_result(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    settings: Settings,
+    storage: FileStorage,
+    desk: Desk,
+    payer: Payer,
+) -> None:
+    await takes_fees(db_session, PaymentStage.before_result)
+    code = await file_dossier(db_session, settings, payer.applicant, storage=storage)
+    # Nothing to pay before processing.
+    assert not (await service.fees_of(db_session, payer.applicant, code)).payable_now
+    for role, action in (
+        ("receiver", Action.receive),
+        ("specialist", Action.forward),
+        ("leader", Action.approve),
+        ("leader", Action.sign),
+        ("clerk", Action.result_ready),
+    ):
+        await act(db_session, settings, storage, desk[role], code, action)
+    assert (await dossier_of(db_session, code)).status == Status.payment_required
+
+    browse_as(client, payer.session_cookie)
+    started = await post_form(client, f"/ho-so/{code}/thanh-toan")
+    url = started.headers["location"]
+    reference = dict(parse_qsl(urlsplit(url).query))["vnp_TxnRef"]
+    assert (await client.get(url)).status_code == 200
+    await post_form(
+        client,
+        "/sandbox-gateway/paymentv2/decide",
+        {"txn_ref": reference, "bank": "AGRIBANK", "action": "pay"},
+    )
+    assert (await _payment(db_session, reference)).stage == PaymentStage.before_result
+    assert (await dossier_of(db_session, code)).status == Status.result_ready
+    assert (await _events(db_session, code))[-2:] == ["payment.succeeded", "dossier.result_ready"]
