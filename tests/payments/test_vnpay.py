@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
+import pytest
+
 from app.payments import vnpay
+from app.payments.errors import GatewayUnavailable
 from app.payments.gateway import VnpayGateway
 
 SECRET = "SECRETSECRETSECRETSECRETSECRET12"
@@ -98,3 +105,92 @@ def test_amounts_must_be_whole_dong() -> None:
     assert vnpay.amount_of("5000050") is None
     assert vnpay.amount_of("-100") is None
     assert vnpay.amount_of("") is None
+
+
+def _answering(answer: dict[str, str], seen: list[dict[str, str]]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json=answer)
+
+    return httpx.MockTransport(handle)
+
+
+def _queried(status: str) -> dict[str, str]:
+    answer = {
+        "vnp_ResponseId": "r1",
+        "vnp_Command": "querydr",
+        "vnp_ResponseCode": "00",
+        "vnp_Message": "QueryDR Success",
+        "vnp_TmnCode": "MOTCUA01",
+        "vnp_TxnRef": "261124ABCDEF012345",
+        "vnp_Amount": "5000000",
+        "vnp_BankCode": "NCB",
+        "vnp_PayDate": "20261124153512",
+        "vnp_TransactionNo": "14226112",
+        "vnp_TransactionType": "01",
+        "vnp_TransactionStatus": status,
+        "vnp_OrderInfo": "Truy van",
+        "vnp_PromotionCode": "",
+        "vnp_PromotionAmount": "",
+    }
+    # The documented order of the answer's fields, joined with "|", written out here.
+    data = "|".join(
+        [
+            "r1", "querydr", "00", "QueryDR Success", "MOTCUA01", "261124ABCDEF012345",
+            "5000000", "NCB", "20261124153512", "14226112", "01", status, "Truy van", "", "",
+        ]
+    )  # fmt: skip
+    answer["vnp_SecureHash"] = hmac.new(SECRET.encode(), data.encode(), hashlib.sha512).hexdigest()
+    return answer
+
+
+async def test_querydr_answers_are_trusted_only_with_their_hash() -> None:
+    seen: list[dict[str, str]] = []
+    created = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    for status, paid in (("00", True), ("01", False)):
+        gateway = VnpayGateway(
+            "vnpay",
+            tmn_code="MOTCUA01",
+            hash_secret=SECRET,
+            pay_url="https://pay.example/",
+            api_url="https://pay.example/api",
+            transport=_answering(_queried(status), seen),
+        )
+        answer = await gateway.query("261124ABCDEF012345", created, "Truy van", "127.0.0.1")
+        assert answer.found and answer.outcome is not None
+        assert answer.outcome.succeeded is paid and answer.outcome.amount == 50_000
+        assert answer.outcome.transaction_no == "14226112"
+    request = seen[-1]
+    fields = [request[name] for name in vnpay.QUERY_REQUEST_FIELDS]
+    expected = hmac.new(SECRET.encode(), "|".join(fields).encode(), hashlib.sha512).hexdigest()
+    assert request["vnp_SecureHash"] == expected
+    assert request["vnp_TransactionDate"] == "20261124153000"
+
+    forged = {**_queried("00"), "vnp_Amount": "10000000"}
+    gateway = VnpayGateway(
+        "vnpay",
+        tmn_code="MOTCUA01",
+        hash_secret=SECRET,
+        pay_url="https://pay.example/",
+        api_url="https://pay.example/api",
+        transport=_answering(forged, seen),
+    )
+    answer = await gateway.query("261124ABCDEF012345", created, "Truy van", "127.0.0.1")
+    assert answer.outcome is None
+
+
+async def test_a_gateway_that_does_not_answer_is_unavailable() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    gateway = VnpayGateway(
+        "vnpay",
+        tmn_code="MOTCUA01",
+        hash_secret=SECRET,
+        pay_url="https://pay.example/",
+        api_url="https://pay.example/api",
+        transport=httpx.MockTransport(refuse),
+    )
+    with pytest.raises(GatewayUnavailable):
+        await gateway.query("x", datetime(2026, 11, 24, tzinfo=UTC), "x", "127.0.0.1")
+    assert "SECRETSECRET" not in repr(gateway)
