@@ -99,6 +99,11 @@ class Days:
     now: datetime
 
 
+def month_key(value: Any) -> str:
+    """YYYY-MM from what ``local_month`` gives."""
+    return f"{value:%Y-%m}" if isinstance(value, datetime | date) else str(value)
+
+
 def utc(moment: datetime) -> datetime:
     """In UTC: SQLite keeps a timestamp's clock time but not its offset."""
     return aware(moment).astimezone(UTC)
@@ -130,9 +135,11 @@ class _Sql:
             return cast(func.timezone(self.days.zone, column), Date())
         return func.date(column, f"{self.days.offset_minutes:+d} minutes")
 
-    def local_month(self, column: Any) -> ColumnElement[str]:
+    def local_month(self, column: Any) -> ColumnElement[Any]:
+        """The month as YYYY-MM on SQLite; its first moment (local time) on PostgreSQL, where
+        truncating is cheaper than formatting (``month_key`` makes both YYYY-MM)."""
         if self.postgres:
-            return func.to_char(func.timezone(self.days.zone, column), "YYYY-MM")
+            return func.date_trunc("month", func.timezone(self.days.zone, column))
         return func.strftime("%Y-%m", column, f"{self.days.offset_minutes:+d} minutes")
 
     def ordinal(self, column: Any) -> ColumnElement[int]:
@@ -376,7 +383,7 @@ async def count_received(
     rows = (await session.execute(query)).all()
     return [
         CountRow(
-            group=row.grp,
+            group=month_key(row.grp) if group_by is GroupBy.month else row.grp,
             procedure_id=row.procedure_id,
             counts={m: int(getattr(row, m.value)) for m in RECEIVED_COUNTS},
         )
@@ -425,7 +432,7 @@ async def count_finished(
     rows = (await session.execute(query)).all()
     return [
         CountRow(
-            group=row.grp,
+            group=month_key(row.grp) if group_by is GroupBy.month else row.grp,
             procedure_id=row.procedure_id,
             counts={m: int(getattr(row, m.value)) for m in FINISHED_COUNTS},
             ordinal_sum=int(row.ordinal_sum),
@@ -446,8 +453,6 @@ async def dossiers_behind(
     session: AsyncSession,
     where: Where,
     measure: Measure,
-    group_by: GroupBy | None,
-    group: Any,
     days: Days,
     fee_procedures: frozenset[int],
     before_id: int | None,
@@ -458,8 +463,6 @@ async def dossiers_behind(
     received = measure in RECEIVED_MEASURES
     conditions = _cohort(where, received)
     conditions.append(_condition(measure, sql, _Facts(None), fee_procedures))
-    if group_by is not None and group_by is not GroupBy.field and group_by is not GroupBy.procedure:
-        conditions.append(_group_column(group_by, sql, received) == group)
     if before_id is not None:
         conditions.append(Dossier.id < before_id)
     query = (

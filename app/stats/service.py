@@ -464,7 +464,6 @@ async def dossiers_behind(
     resolved = await _resolve(session, settings, wanted, scope)
     catalog = resolved.catalog
     where = resolved.where
-    group: Any = None
     if group_by is not None:
         if not key:
             raise _bad_group()
@@ -490,13 +489,21 @@ async def dossiers_behind(
                     where, procedure_ids=_within(frozenset({procedure_id}), where.procedure_ids)
                 )
             case GroupBy.channel:
-                if key not in {"1", "2", "3"}:
+                if key not in {"1", "2", "3"} or wanted.channel not in (None, int(key)):
                     raise _bad_group()
-                group = int(key)
+                where = _narrow(where, channel=int(key))
             case GroupBy.month:
                 if key not in _months(wanted.first, wanted.last):
                     raise _bad_group()
-                group = key
+                # The month's days within the period.
+                year, month = (int(part) for part in key.split("-"))
+                zone = ZoneInfo(settings.time_zone)
+                next_month = date(year + month // 12, month % 12 + 1, 1)
+                where = _narrow(
+                    where,
+                    start=max(where.start, repository.utc(datetime(year, month, 1, tzinfo=zone))),
+                    end=min(where.end, repository.utc(datetime.combine(next_month, time(), zone))),
+                )
     before_id: int | None = None
     if cursor:
         try:
@@ -506,13 +513,10 @@ async def dossiers_behind(
         before_id = int(before)
     limit = max(1, min(limit, PAGE_MAX))
     days = await _days(session, settings, wanted.first, wanted.last, now or utcnow())
-    grouped = group_by if group_by in (GroupBy.channel, GroupBy.month) else None
     rows = await repository.dossiers_behind(
         session,
         where,
         measure,
-        grouped,
-        group,
         days,
         catalog.fee_procedures,
         before_id,
@@ -548,13 +552,16 @@ def _narrow(
     *,
     agency_ids: frozenset[int] | None = None,
     procedure_ids: frozenset[int] | None = None,
+    channel: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> Where:
     return Where(
-        start=where.start,
-        end=where.end,
+        start=start or where.start,
+        end=end or where.end,
         agency_ids=agency_ids if agency_ids is not None else where.agency_ids,
         procedure_ids=procedure_ids if procedure_ids is not None else where.procedure_ids,
-        channel=where.channel,
+        channel=channel if channel is not None else where.channel,
     )
 
 
