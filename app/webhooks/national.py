@@ -34,6 +34,7 @@ from app.models.dossiers import Delivery, Dossier, Status
 from app.models.processing import DocumentForm, SupplementRequest
 from app.models.webhooks import PayloadFormat, WebhookEvent, WebhookSubscription
 from app.payments import service as payments
+from app.payments.fees import assess
 from app.processing import service as processing
 from app.processing.service import RoutingSlip
 from app.webhooks import repository, service
@@ -93,10 +94,11 @@ def _document_codes(target: FilingTarget) -> dict[str, str]:
 
 
 def _fees(dossier: Dossier) -> list[dict[str, str]]:
-    # The procedure's fees as the catalog states them: a name and an amount in VND.
+    # The fees of this dossier as its answers count them: code, name and amount in VND (an
+    # exempt fee is 0).
     return [
-        {"TenPhiLePhi": str(fee["name"]), "Gia": str(fee["amount"])}
-        for fee in dossier.procedure.fees
+        {"MaPhiLePhi": line.code or "", "TenPhiLePhi": line.name, "Gia": str(line.amount)}
+        for line in assess(dossier.procedure.fees, dossier.data).lines
     ]
 
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.dossiers.schemas import Applicant
 from app.kit.clock import aware
+from app.models.catalog import Procedure
 from app.models.dossiers import Delivery, Dossier
 from app.models.processing import DossierDocument, SupplementRequest
 from app.models.webhooks import WebhookEvent
@@ -87,7 +88,7 @@ async def test_the_records_follow_a_dossier_from_filing_to_its_returned_result(
     assert record["NgayNopHoSo"] == _vn(dossier.submitted_at)
     assert record["NgayTiepNhan"] == record["NgayHenTra"] == record["NgayTra"] == ""
     assert record["DuocThanhToanTrucTuyen"] == "0"
-    assert record["DanhSachLePhi"] == [{"TenPhiLePhi": "Lệ phí", "Gia": "50000"}]
+    assert record["DanhSachLePhi"] == [{"MaPhiLePhi": "", "TenPhiLePhi": "Lệ phí", "Gia": "50000"}]
     [file] = record["TaiLieuNop"]
     assert file["TenTepDinhKem"] == "tờ khai.pdf" and file["MaThanhPhanHoSo"] == "to_khai"
     assert file["DuongDanTaiTepTin"] == (f"http://testserver/ho-so/tep/{file['TepDinhKemId']}")
@@ -252,3 +253,36 @@ async def test_the_receiver_refuses_what_the_portal_would_refuse(
         {"service": "DongBoHoSoMC", "isUpdating": False, "data": [record]}, since
     )
     assert any(p.startswith(problem) for p in problems), problems
+
+
+async def test_the_record_gives_the_fees_this_dossier_owes_with_their_codes(
+    db_session: AsyncSession, settings: Settings, desk: Desk, applicant: Applicant
+) -> None:
+    await db_session.execute(
+        update(Procedure)
+        .where(Procedure.code == PROCEDURE)
+        .values(
+            fees=[
+                {"code": "LP-01", "name": "Lệ phí cấp giấy", "amount": 50000},
+                {
+                    "code": "LP-02",
+                    "name": "Lệ phí bản sao",
+                    "amount": 5000,
+                    "applies_if": {"==": [{"var": "full_name"}, "Ai khác"]},
+                },
+                {
+                    "code": "LP-03",
+                    "name": "Phí thẩm định",
+                    "amount": 30000,
+                    "exempt_if": {"!=": [{"var": "full_name"}, ""]},
+                },
+            ]
+        )
+    )
+    code = await file_dossier(db_session, settings, applicant)
+    record = await national.record_of(db_session, code, settings)
+    # The fee that does not apply to these answers is left out; the exempt one costs nothing.
+    assert record["DanhSachLePhi"] == [
+        {"MaPhiLePhi": "LP-01", "TenPhiLePhi": "Lệ phí cấp giấy", "Gia": "50000"},
+        {"MaPhiLePhi": "LP-03", "TenPhiLePhi": "Phí thẩm định", "Gia": "0"},
+    ]
