@@ -56,7 +56,7 @@ PLACEHOLDER = "…………"
 TABLE_PADDING = 1.0
 
 
-class _Sheet(FPDF):
+class Sheet(FPDF):
     """An A4 page set up for the forms: the Unicode font, margins and numbered pages."""
 
     def __init__(self, data: FormBase, title: str, *, landscape: bool = False) -> None:
@@ -93,7 +93,7 @@ def _centered(pdf: FPDF, x: float, width: float, value: str, height: float = 5.0
     pdf.multi_cell(width, height, text(value), align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
-def _heading(pdf: FPDF, data: FormBase) -> None:
+def write_heading(pdf: FPDF, data: FormBase) -> None:
     """The agency and document number on the left, the national heading and the date line on
     the right, each with its short rule, as on every administrative document."""
     top = pdf.get_y()
@@ -130,7 +130,7 @@ def _heading(pdf: FPDF, data: FormBase) -> None:
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
 
-def _title(pdf: FPDF, title: str, subtitle: str = "") -> None:
+def write_title(pdf: FPDF, title: str, subtitle: str = "") -> None:
     _font(pdf, "B", 13)
     _centered(pdf, pdf.l_margin, pdf.epw, title.upper(), 7)
     if subtitle:
@@ -139,7 +139,7 @@ def _title(pdf: FPDF, title: str, subtitle: str = "") -> None:
     pdf.ln(4)
 
 
-def _field(pdf: FPDF, label: str, value: str) -> None:
+def write_field(pdf: FPDF, label: str, value: str) -> None:
     """'Label: value' flowing over as many lines as the value needs."""
     pdf.set_x(pdf.l_margin)
     _font(pdf, "B")
@@ -149,7 +149,7 @@ def _field(pdf: FPDF, label: str, value: str) -> None:
     pdf.ln(LINE)
 
 
-def _paragraph(pdf: FPDF, value: str, style: Literal["", "B"] = "") -> None:
+def write_paragraph(pdf: FPDF, value: str, style: Literal["", "B"] = "") -> None:
     _font(pdf, style)
     pdf.set_x(pdf.l_margin)
     pdf.multi_cell(0, LINE, text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -157,11 +157,11 @@ def _paragraph(pdf: FPDF, value: str, style: Literal["", "B"] = "") -> None:
 
 def _numbered(pdf: FPDF, items: Sequence[str]) -> None:
     for index, item in enumerate(items, start=1):
-        _paragraph(pdf, f"{index}. {item}")
+        write_paragraph(pdf, f"{index}. {item}")
 
 
 def _applicant(pdf: FPDF, applicant: ApplicantPart, name_label: str = "Ông/Bà (tổ chức)") -> None:
-    _field(pdf, name_label, applicant.name)
+    write_field(pdf, name_label, applicant.name)
     for label, value in (
         ("Số giấy tờ định danh", applicant.id_number),
         ("Địa chỉ", applicant.address),
@@ -170,7 +170,7 @@ def _applicant(pdf: FPDF, applicant: ApplicantPart, name_label: str = "Ông/Bà 
         ("Người đại diện", applicant.representative),
     ):
         if value:
-            _field(pdf, label, value)
+            write_field(pdf, label, value)
 
 
 def _fitted(pdf: FPDF, value: str, width: float, line_height: float) -> str:
@@ -191,7 +191,7 @@ def _fitted(pdf: FPDF, value: str, width: float, line_height: float) -> str:
     return "\n".join([*lines[: most - 1], "…"])
 
 
-def _table(
+def write_table(
     pdf: FPDF,
     headings: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -220,7 +220,7 @@ def _table(
 
 
 def _data_table(pdf: FPDF, table: Table, size: float) -> None:
-    _table(
+    write_table(
         pdf,
         table.headings,
         [[cell_text(value) for value in row] for row in table.rows],
@@ -246,7 +246,7 @@ def _qr(pdf: FPDF, url: str, x: float, y: float) -> None:
             pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")
 
 
-def _band(pdf: FPDF, data: FormBase, role: str = "", signer: str = "", note: str = "") -> None:
+def write_band(pdf: FPDF, data: FormBase, role: str = "", signer: str = "", note: str = "") -> None:
     """The lookup QR code with its address, and the signer's block beside it."""
     pdf.ln(4)
     if pdf.will_page_break(BAND_HEIGHT):
@@ -276,16 +276,16 @@ def _band(pdf: FPDF, data: FormBase, role: str = "", signer: str = "", note: str
     pdf.set_y(bottom)
 
 
-def _receipt(data: ReceiptData) -> _Sheet:
+def _receipt(data: ReceiptData) -> Sheet:
     title = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
-    _paragraph(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ của:")
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
+    write_paragraph(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ của:")
     _applicant(pdf, data.applicant)
-    _field(pdf, "Nội dung yêu cầu giải quyết", data.procedure)
-    _paragraph(pdf, "1. Thành phần hồ sơ và số lượng mỗi loại giấy tờ gồm:")
-    _table(
+    write_field(pdf, "Nội dung yêu cầu giải quyết", data.procedure)
+    write_paragraph(pdf, "1. Thành phần hồ sơ và số lượng mỗi loại giấy tờ gồm:")
+    write_table(
         pdf,
         ["STT", "Tên giấy tờ", "Hình thức", "Số lượng"],
         [
@@ -295,32 +295,32 @@ def _receipt(data: ReceiptData) -> _Sheet:
         [10, 105, 40, 20],
         9.5,
     )
-    _field(pdf, "2. Số lượng hồ sơ", f"{data.sets} (bộ)")
-    _field(
+    write_field(pdf, "2. Số lượng hồ sơ", f"{data.sets} (bộ)")
+    write_field(
         pdf,
         "3. Thời gian giải quyết hồ sơ theo quy định",
         f"{days_text(data.processing_days)} ngày làm việc",
     )
-    _field(pdf, "4. Thời gian nhận hồ sơ", time_text(data.received_at))
-    _field(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ", time_text(data.return_at))
-    _field(pdf, "6. Nhận kết quả tại", data.collect_at)
-    _field(pdf, "Vào sổ theo dõi hồ sơ", data.register_number or PLACEHOLDER)
-    _band(pdf, data, "Người tiếp nhận hồ sơ", data.official)
+    write_field(pdf, "4. Thời gian nhận hồ sơ", time_text(data.received_at))
+    write_field(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ", time_text(data.return_at))
+    write_field(pdf, "6. Nhận kết quả tại", data.collect_at)
+    write_field(pdf, "Vào sổ theo dõi hồ sơ", data.register_number or PLACEHOLDER)
+    write_band(pdf, data, "Người tiếp nhận hồ sơ", data.official)
     return pdf
 
 
-def _supplement(data: SupplementRequestData) -> _Sheet:
+def _supplement(data: SupplementRequestData) -> Sheet:
     title = "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}" if data.dossier_code else "")
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}" if data.dossier_code else "")
     _applicant(pdf, data.applicant, "Kính gửi")
-    _field(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ đề nghị giải quyết", data.procedure)
-    _paragraph(
+    write_field(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ đề nghị giải quyết", data.procedure)
+    write_paragraph(
         pdf,
         "Sau khi xem xét, hồ sơ cần được bổ sung, hoàn thiện một lần các nội dung sau:",
     )
-    _table(
+    write_table(
         pdf,
         ["STT", "Nội dung cần bổ sung, hoàn thiện", "Lý do"],
         [[str(index), item.item, item.reason] for index, item in enumerate(data.items, start=1)],
@@ -330,107 +330,109 @@ def _supplement(data: SupplementRequestData) -> _Sheet:
     contact = data.official
     if data.official_phone:
         contact += f", số điện thoại {data.official_phone}"
-    _paragraph(
+    write_paragraph(
         pdf,
         "Trong quá trình bổ sung, hoàn thiện hồ sơ, nếu có vướng mắc, xin liên hệ "
         f"{contact} để được hướng dẫn.",
     )
-    _band(pdf, data, "Người hướng dẫn", data.official)
+    write_band(pdf, data, "Người hướng dẫn", data.official)
     return pdf
 
 
-def _refusal(data: RefusalData) -> _Sheet:
+def _refusal(data: RefusalData) -> Sheet:
     title = "Phiếu từ chối tiếp nhận giải quyết hồ sơ"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}" if data.dossier_code else "")
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}" if data.dossier_code else "")
     _applicant(pdf, data.applicant, "Kính gửi")
-    _field(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ đề nghị giải quyết", data.procedure)
-    _paragraph(
+    write_field(pdf, f"{data.agency.name} đã tiếp nhận hồ sơ đề nghị giải quyết", data.procedure)
+    write_paragraph(
         pdf,
         "Sau khi kiểm tra hồ sơ, cơ quan từ chối tiếp nhận, giải quyết hồ sơ vì các lý do sau:",
     )
     _numbered(pdf, data.reasons)
-    _paragraph(pdf, "Xin thông báo để Ông/Bà được biết và thực hiện.")
-    _band(pdf, data, "Người tiếp nhận hồ sơ", data.official)
+    write_paragraph(pdf, "Xin thông báo để Ông/Bà được biết và thực hiện.")
+    write_band(pdf, data, "Người tiếp nhận hồ sơ", data.official)
     return pdf
 
 
-def _apology(data: ApologyData) -> _Sheet:
+def _apology(data: ApologyData) -> Sheet:
     title = "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
-    _field(pdf, "Kính gửi", data.addressee)
-    _field(pdf, "Thời gian tiếp nhận hồ sơ", time_text(data.received_at))
-    _field(pdf, "Thủ tục", data.procedure)
-    _field(pdf, "Thời gian hẹn trả kết quả", time_text(data.original_return_at))
-    _field(pdf, "Lý do chậm trả kết quả", data.reason)
-    _paragraph(
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
+    write_field(pdf, "Kính gửi", data.addressee)
+    write_field(pdf, "Thời gian tiếp nhận hồ sơ", time_text(data.received_at))
+    write_field(pdf, "Thủ tục", data.procedure)
+    write_field(pdf, "Thời gian hẹn trả kết quả", time_text(data.original_return_at))
+    write_field(pdf, "Lý do chậm trả kết quả", data.reason)
+    write_paragraph(
         pdf,
         f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {data.agency.name} xin lỗi Ông/Bà "
         "và xin hẹn lại thời gian trả kết quả giải quyết hồ sơ.",
     )
-    _field(pdf, "Thời gian hẹn trả kết quả mới", time_text(data.new_return_at))
-    _paragraph(pdf, "Xin trân trọng cảm ơn.")
-    _band(pdf, data, data.head_title, data.head, "(Ký, ghi rõ họ tên và đóng dấu)")
+    write_field(pdf, "Thời gian hẹn trả kết quả mới", time_text(data.new_return_at))
+    write_paragraph(pdf, "Xin trân trọng cảm ơn.")
+    write_band(pdf, data, data.head_title, data.head, "(Ký, ghi rõ họ tên và đóng dấu)")
     return pdf
 
 
-def _stop(data: StopNoticeData) -> _Sheet:
+def _stop(data: StopNoticeData) -> Sheet:
     title = "Thông báo dừng giải quyết hồ sơ"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
     _applicant(pdf, data.applicant, "Kính gửi")
-    _field(pdf, "Thủ tục", data.procedure)
-    _field(pdf, "Lý do", f"{STOP_REASONS[data.reason_kind]}. {data.reason}")
-    _field(pdf, "Thời gian dừng giải quyết", time_text(data.stopped_at))
-    _paragraph(
+    write_field(pdf, "Thủ tục", data.procedure)
+    write_field(pdf, "Lý do", f"{STOP_REASONS[data.reason_kind]}. {data.reason}")
+    write_field(pdf, "Thời gian dừng giải quyết", time_text(data.stopped_at))
+    write_paragraph(
         pdf,
         f"{data.agency.name} thông báo dừng giải quyết hồ sơ nêu trên kể từ thời gian này.",
     )
-    _band(pdf, data, "Cán bộ thông báo", data.official)
+    write_band(pdf, data, "Cán bộ thông báo", data.official)
     return pdf
 
 
-def _routing_slip(data: RoutingSlipData) -> _Sheet:
+def _routing_slip(data: RoutingSlipData) -> Sheet:
     title = "Phiếu kiểm soát quá trình giải quyết hồ sơ"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
-    _field(pdf, "Cơ quan chủ trì giải quyết", data.lead_agency)
-    _field(pdf, "Cơ quan phối hợp giải quyết", "; ".join(data.coordinating_agencies) or "Không")
-    _field(pdf, "Thời gian nhận hồ sơ", time_text(data.received_at))
-    _field(pdf, "Thời gian hẹn trả kết quả", time_text(data.due_at))
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
+    write_field(pdf, "Cơ quan chủ trì giải quyết", data.lead_agency)
+    write_field(
+        pdf, "Cơ quan phối hợp giải quyết", "; ".join(data.coordinating_agencies) or "Không"
+    )
+    write_field(pdf, "Thời gian nhận hồ sơ", time_text(data.received_at))
+    write_field(pdf, "Thời gian hẹn trả kết quả", time_text(data.due_at))
     pdf.ln(2)
     _data_table(pdf, routing_table(data), 8)
-    _band(pdf, data)
+    write_band(pdf, data)
     return pdf
 
 
-def _register(data: RegisterData) -> _Sheet:
+def _register(data: RegisterData) -> Sheet:
     title = "Sổ theo dõi hồ sơ"
-    pdf = _Sheet(data, title, landscape=True)
-    _heading(pdf, data)
-    _title(pdf, title, data.period)
+    pdf = Sheet(data, title, landscape=True)
+    write_heading(pdf, data)
+    write_title(pdf, title, data.period)
     _data_table(pdf, register_table(data), 7)
-    _band(pdf, data)
+    write_band(pdf, data)
     return pdf
 
 
-def _result(data: ResultData) -> _Sheet:
+def _result(data: ResultData) -> Sheet:
     title = "Thông báo kết quả giải quyết hồ sơ"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, f"Mã hồ sơ: {data.dossier_code}")
     _applicant(pdf, data.applicant, "Kính gửi")
-    _field(pdf, "Thủ tục", data.procedure)
+    write_field(pdf, "Thủ tục", data.procedure)
     decision = "Hồ sơ được chấp thuận." if data.approved else "Hồ sơ không được chấp thuận."
-    _field(pdf, "Kết quả giải quyết", decision)
+    write_field(pdf, "Kết quả giải quyết", decision)
     if data.content:
-        _paragraph(pdf, data.content)
-    _band(pdf, data, data.signer_title, data.signer, "(Ký, ghi rõ họ tên và đóng dấu)")
+        write_paragraph(pdf, data.content)
+    write_band(pdf, data, data.signer_title, data.signer, "(Ký, ghi rõ họ tên và đóng dấu)")
     return pdf
 
 

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.documents.forms import _band, _field, _heading, _paragraph, _Sheet, _table, _title
+from app.documents.forms import (
+    Sheet,
+    write_band,
+    write_field,
+    write_heading,
+    write_paragraph,
+    write_table,
+    write_title,
+)
 from app.documents.schemas import ApplicantPart, FormBase, Procedure
 from app.models.processing import DocumentForm
 
@@ -100,18 +108,18 @@ class PaymentReceiptData(FormBase):
 
 def _draw(data: PaymentReceiptData) -> bytes:
     title = "Biên lai thu phí, lệ phí"
-    pdf = _Sheet(data, title)
-    _heading(pdf, data)
-    _title(pdf, title, "(Biên lai điện tử - thanh toán trực tuyến)")
-    _field(pdf, "Người nộp", data.payer.name)
+    pdf = Sheet(data, title)
+    write_heading(pdf, data)
+    write_title(pdf, title, "(Biên lai điện tử - thanh toán trực tuyến)")
+    write_field(pdf, "Người nộp", data.payer.name)
     if data.payer.id_number:
-        _field(pdf, "Số giấy tờ định danh", data.payer.id_number)
+        write_field(pdf, "Số giấy tờ định danh", data.payer.id_number)
     if data.payer.address:
-        _field(pdf, "Địa chỉ", data.payer.address)
-    _field(pdf, "Mã hồ sơ", data.dossier_code)
-    _field(pdf, "Thủ tục", data.procedure)
-    _paragraph(pdf, "Các khoản phí, lệ phí:")
-    _table(
+        write_field(pdf, "Địa chỉ", data.payer.address)
+    write_field(pdf, "Mã hồ sơ", data.dossier_code)
+    write_field(pdf, "Thủ tục", data.procedure)
+    write_paragraph(pdf, "Các khoản phí, lệ phí:")
+    write_table(
         pdf,
         ["STT", "Khoản thu", "Số lượng", "Đơn giá", "Thành tiền"],
         [
@@ -127,15 +135,15 @@ def _draw(data: PaymentReceiptData) -> bytes:
         [10, 75, 20, 35, 35],
         9.5,
     )
-    _field(pdf, "Số tiền đã nộp", money(data.amount))
-    _field(pdf, "Bằng chữ", amount_in_words(data.amount))
-    _field(pdf, "Hình thức thu", f"Thanh toán trực tuyến qua {data.gateway}")
-    _field(pdf, "Mã giao dịch cổng thanh toán", data.transaction_no)
+    write_field(pdf, "Số tiền đã nộp", money(data.amount))
+    write_field(pdf, "Bằng chữ", amount_in_words(data.amount))
+    write_field(pdf, "Hình thức thu", f"Thanh toán trực tuyến qua {data.gateway}")
+    write_field(pdf, "Mã giao dịch cổng thanh toán", data.transaction_no)
     if data.bank_code:
-        _field(pdf, "Ngân hàng", data.bank_code)
-    _field(pdf, "Mã thanh toán", data.payment_reference)
-    _field(pdf, "Thời gian thanh toán", f"{data.paid_at.astimezone(ZONE):%H:%M:%S %d/%m/%Y}")
-    _band(pdf, data, "Đơn vị thu", data.agency.name, "(Ký số)")
+        write_field(pdf, "Ngân hàng", data.bank_code)
+    write_field(pdf, "Mã thanh toán", data.payment_reference)
+    write_field(pdf, "Thời gian thanh toán", f"{data.paid_at.astimezone(ZONE):%H:%M:%S %d/%m/%Y}")
+    write_band(pdf, data, "Đơn vị thu", data.agency.name, "(Ký số)")
     return bytes(pdf.output())
 
 
