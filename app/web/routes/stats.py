@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -130,18 +130,44 @@ def _located(problems: list[Problem]) -> list[Problem]:
     ]
 
 
-def _values(
-    first: str, last: str, agency: str, field: str, procedure: str, channel: str, group: str
-) -> dict[str, str]:
-    return {
-        "tu-ngay": first,
-        "den-ngay": last,
-        "co-quan": agency,
-        "linh-vuc": field,
-        "thu-tuc": procedure,
-        "kenh": channel,
-        "theo": group,
-    }
+@dataclass(frozen=True)
+class _Filters:
+    """The filters of the address, as the pages and their files read them."""
+
+    first: str
+    last: str
+    agency: str
+    field: str
+    procedure: str
+    channel: str
+    group: str | None
+
+    def values(self, default_group: str = "") -> dict[str, str]:
+        return {
+            "tu-ngay": self.first,
+            "den-ngay": self.last,
+            "co-quan": self.agency,
+            "linh-vuc": self.field,
+            "thu-tuc": self.procedure,
+            "kenh": self.channel,
+            # Absent: the page's own breakdown; empty: none asked.
+            "theo": default_group if self.group is None else self.group,
+        }
+
+
+def _filters(
+    first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
+    last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
+    agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
+    field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
+    procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
+    channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
+    group: Annotated[str | None, Query(alias="theo", max_length=12)] = None,
+) -> _Filters:
+    return _Filters(first, last, agency, field, procedure, channel, group)
+
+
+FiltersDep = Annotated[_Filters, Depends(_filters)]
 
 
 def _rate_text(pages: Pages, request: Request, value: float | None) -> str:
@@ -247,16 +273,10 @@ async def public_stats(
     session: Session,
     pages: PagesDep,
     settings: SettingsDep,
-    first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
-    last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
-    agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
-    field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
-    procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
-    channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
-    group: Annotated[str, Query(alias="theo", max_length=12)] = "co-quan",
+    filters: FiltersDep,
 ) -> HTMLResponse:
     """The public Decision 766 indicators, by agency unless asked otherwise."""
-    values = _values(first, last, agency, field, procedure, channel, group)
+    values = filters.values(default_group="co-quan")
     return await _page(request, session, pages, settings, values, service.EVERYONE, None)
 
 
@@ -267,17 +287,11 @@ async def official_stats(
     pages: PagesDep,
     settings: SettingsDep,
     official: OfficialDep,
-    first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
-    last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
-    agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
-    field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
-    procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
-    channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
-    group: Annotated[str, Query(alias="theo", max_length=12)] = "",
+    filters: FiltersDep,
 ) -> HTMLResponse:
     """The indicators of the official's dossiers (every agency's for an administrator), each
     number a link to the dossiers behind it."""
-    values = _values(first, last, agency, field, procedure, channel, group)
+    values = filters.values()
     scope = service.scope_of(official)
     return await _page(request, session, pages, settings, values, scope, official)
 
@@ -316,16 +330,10 @@ for _format in export.ExportFormat:
             session: Session,
             pages: PagesDep,
             settings: SettingsDep,
-            first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
-            last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
-            agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
-            field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
-            procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
-            channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
-            group: Annotated[str, Query(alias="theo", max_length=12)] = "co-quan",
+            filters: FiltersDep,
         ) -> Response:
             """The public indicators as shown, as a file."""
-            values = _values(first, last, agency, field, procedure, channel, group)
+            values = filters.values(default_group="co-quan")
             return await _download(
                 request, session, pages, settings, values, service.EVERYONE, format_
             )
@@ -337,16 +345,10 @@ for _format in export.ExportFormat:
             pages: PagesDep,
             settings: SettingsDep,
             official: OfficialDep,
-            first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
-            last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
-            agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
-            field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
-            procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
-            channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
-            group: Annotated[str, Query(alias="theo", max_length=12)] = "",
+            filters: FiltersDep,
         ) -> Response:
             """The official's indicators as shown, as a file."""
-            values = _values(first, last, agency, field, procedure, channel, group)
+            values = filters.values()
             scope = service.scope_of(official)
             return await _download(request, session, pages, settings, values, scope, format_)
 
@@ -360,19 +362,13 @@ async def dossiers_behind(
     pages: PagesDep,
     settings: SettingsDep,
     official: OfficialDep,
+    filters: FiltersDep,
     measure: Annotated[str, Query(alias="chi-so", max_length=30)] = "",
     key: Annotated[str, Query(alias="nhom", max_length=32)] = "",
     cursor: Annotated[str, Query(alias="sau", max_length=200)] = "",
-    first: Annotated[str, Query(alias="tu-ngay", max_length=10)] = "",
-    last: Annotated[str, Query(alias="den-ngay", max_length=10)] = "",
-    agency: Annotated[str, Query(alias="co-quan", max_length=20)] = "",
-    field: Annotated[str, Query(alias="linh-vuc", max_length=32)] = "",
-    procedure: Annotated[str, Query(alias="thu-tuc", max_length=20)] = "",
-    channel: Annotated[str, Query(alias="kenh", max_length=2)] = "",
-    group: Annotated[str, Query(alias="theo", max_length=12)] = "",
 ) -> HTMLResponse:
     """The dossiers behind one number of the officials' statistics, a page at a time."""
-    values = _values(first, last, agency, field, procedure, channel, group)
+    values = filters.values()
     form = _read(values, settings)
     problems = list(form.problems)
     chosen = Measure.__members__.get(measure) if measure else None
