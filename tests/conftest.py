@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from aiobotocore.session import get_session  # type: ignore[import-untyped]
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
-from sqlalchemy import make_url
+from sqlalchemy import delete, func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
@@ -31,6 +32,7 @@ from app.catalog.importing import load_demo
 from app.config import Environment, Settings
 from app.db import Database, request_session, upgrade
 from app.main import create_app
+from app.models.outbox import OutboxMessage
 
 # For every folder of tests: the desk of officials and the dossiers of processing tests, and
 # a fixed clock for the requests an API key makes in a minute.
@@ -209,6 +211,38 @@ def live_server(settings: Settings, migrated: str, database: Database) -> Iterat
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def outbox_left_clean(settings: Settings, migrated: str) -> Iterator[None]:
+    """What a module's browser tests queue through the live server (e-mails, jobs), which
+    commits, is deleted after the module: the tests of other folders drain the outbox and
+    would find it."""
+
+    async def last() -> int:
+        database = Database(settings.database_url)
+        try:
+            async with database.unit_of_work() as session:
+                found = await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+                return int(found or 0)
+        finally:
+            await database.dispose()
+
+    async def clean(before: int) -> None:
+        database = Database(settings.database_url)
+        try:
+            async with database.unit_of_work() as session:
+                await session.execute(delete(OutboxMessage).where(OutboxMessage.id > before))
+        finally:
+            await database.dispose()
+
+    # A loop of its own in a thread of its own: the browser tests run outside any event loop
+    # while the live server runs its own.
+    with ThreadPoolExecutor(1) as pool:
+        before = pool.submit(asyncio.run, last()).result()
+    yield
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, clean(before)).result()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

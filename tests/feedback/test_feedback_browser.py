@@ -30,6 +30,8 @@ from tests.web.work_flow import (
     sign_out,
 )
 
+pytestmark = pytest.mark.usefixtures("outbox_left_clean")
+
 AGENCY = "000.00.41.H39"
 STEPS = (
     ("receiver", Action.receive),

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import officials
@@ -37,7 +37,6 @@ from app.dossiers import service as dossiers
 from app.dossiers.schemas import DeliveryIn, DraftChanges
 from app.main import create_app
 from app.models.dossiers import Delivery, Dossier, Status
-from app.models.outbox import OutboxMessage
 from app.models.payments import Payment, SandboxTransaction
 from app.models.processing import SigningKey
 from app.payments import sandbox, tasks
@@ -47,6 +46,8 @@ from app.processing.rules import Action
 from app.processing.schemas import ActionIn
 from app.storage import FileStorage, storage_from_url
 from tests.api.test_tus_browser import in_thread
+
+pytestmark = pytest.mark.usefixtures("outbox_left_clean")
 
 RECORD = "2.000488"
 # The provincial Department of Justice, the only agency of the judicial record.
@@ -101,23 +102,6 @@ def pay_server(settings: Settings, database: Database) -> Iterator[tuple[str, Se
     yield base, served
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _outbox_left_clean(settings: Settings, database: Database) -> Iterator[None]:
-    """The e-mails and jobs (a refund) these tests queue are deleted afterwards: the tests of
-    other folders drain the outbox and would otherwise find them."""
-
-    async def last(session: AsyncSession, storage: FileStorage) -> int:
-        return int(await session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0))))
-
-    before = _committed(settings, last)
-    yield
-
-    async def clean(session: AsyncSession, storage: FileStorage) -> None:
-        await session.execute(delete(OutboxMessage).where(OutboxMessage.id > before))
-
-    _committed(settings, clean)
 
 
 def _committed(settings: Settings, work: Any) -> Any:

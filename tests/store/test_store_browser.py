@@ -25,6 +25,8 @@ from app.storage import FileStorage, storage_from_url
 from app.web.formview import FormState
 from tests.api.test_tus_browser import in_thread
 
+pytestmark = pytest.mark.usefixtures("outbox_left_clean")
+
 # The demo's certified copy procedure, at a commune whose dossiers no other browser test counts
 # (the live server's database is committed to).
 CERTIFICATION = "2.000815"

@@ -35,6 +35,8 @@ from tests.payments.test_payment_browser import (
     pay_server,
 )
 
+pytestmark = pytest.mark.usefixtures("outbox_left_clean")
+
 __all__ = ["owed", "pay_server"]
 
 
