@@ -44,8 +44,8 @@ from app.payments import service as payments
 from app.processing import service as processing
 from app.processing.rules import Action
 from app.processing.schemas import ActionIn
-from app.storage import FileStorage, storage_from_url
-from tests.api.test_tus_browser import in_thread
+from app.storage import FileStorage
+from tests.web.work_flow import committed
 
 pytestmark = pytest.mark.usefixtures("outbox_left_clean")
 
@@ -102,20 +102,6 @@ def pay_server(settings: Settings, database: Database) -> Iterator[tuple[str, Se
     yield base, served
     server.should_exit = True
     thread.join(timeout=10)
-
-
-def _committed(settings: Settings, work: Any) -> Any:
-    async def run() -> Any:
-        database = Database(settings.database_url)
-        storage = storage_from_url(settings.storage_url)
-        try:
-            async with database.unit_of_work() as session:
-                return await work(session, storage)
-        finally:
-            await storage.aclose()
-            await database.dispose()
-
-    return in_thread(run)
 
 
 @dataclass(frozen=True)
@@ -195,7 +181,7 @@ def _owed(settings: Settings, leader: str = "") -> Owed:
         )
         return filed.code
 
-    return Owed(_committed(settings, make), email)
+    return Owed(committed(settings, make), email)
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +264,7 @@ def test_a_citizen_pays_through_the_sandbox_and_downloads_the_receipt(
         )
         return report, dossier.status, payment.state, payment.bank_code, txn
 
-    report, status, state, bank, txn = _committed(settings, check)
+    report, status, state, bank, txn = committed(settings, check)
     assert report.signatures and all(s.valid and s.intact for s in report.signatures)
     assert status == Status.received and state == "paid" and bank == "VIETCOMBANK"
     # The sandbox's IPN reached the portal over HTTP and was confirmed.
@@ -307,7 +293,7 @@ def test_a_leader_finds_the_payment_refunds_part_and_reads_the_reconciliation(
         assert answer["RspCode"] == "00"
         return started.payment.reference
 
-    reference = _committed(settings, pay)
+    reference = committed(settings, pay)
     page.goto(f"{base}/dang-nhap?next=/can-bo/thanh-toan")
     page.fill("#f-email", leader)
     page.fill("#f-password", PASSWORD)
@@ -339,7 +325,7 @@ def test_a_leader_finds_the_payment_refunds_part_and_reads_the_reconciliation(
             await database.dispose()
         return report.id
 
-    report_id = _committed(settings, reconcile)
+    report_id = committed(settings, reconcile)
     page.goto(f"{base}/can-bo/doi-soat")
     expect(page.locator("h1")).to_have_text("Đối soát với cổng thanh toán")
     _no_serious_violations(page)

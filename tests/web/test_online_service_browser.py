@@ -29,11 +29,11 @@ from tests.payments.test_payment_browser import (
     PASSWORD,
     RECORD,
     Owed,
-    _committed,
     _no_serious_violations,
     owed,
     pay_server,
 )
+from tests.web.work_flow import committed
 
 pytestmark = pytest.mark.usefixtures("outbox_left_clean")
 
@@ -113,7 +113,7 @@ def _process_to_returned_result(settings: Settings, code: str) -> None:
         ):
             await processing.act(session, settings, storage, actor, code, action, ActionIn())
 
-    _committed(settings, work)
+    committed(settings, work)
 
 
 def test_a_citizen_pays_gets_the_signed_result_verifies_it_and_rates_the_service(
