@@ -27,8 +27,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     false,
     func,
+    insert,
     literal,
     literal_column,
     not_,
@@ -37,6 +39,7 @@ from sqlalchemy import (
     text,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Grouping
@@ -48,6 +51,7 @@ from app.models.dossiers import Channel, Delivery, Dossier, DossierFile, FileOri
 from app.models.feedback import Feedback, FeedbackKind, Rating, Satisfaction
 from app.models.payments import Payment, PaymentState
 from app.models.processing import DocumentForm, DossierDocument
+from app.models.stats import StatsMonthBuild, StatsMonthCount
 from app.stats.schemas import RECEIVED_MEASURES, GroupBy, Measure
 
 PAID_STATES = (PaymentState.paid, PaymentState.refunded, PaymentState.partially_refunded)
@@ -342,9 +346,36 @@ def _group_column(group_by: GroupBy | None, sql: _Sql, received: bool) -> Any:
     return literal_column("0")
 
 
-# Grouped by position: an expression holding parameters (the time zone) would not match its
-# copy in GROUP BY on PostgreSQL.
-BY_GROUP_AND_PROCEDURE: tuple[ColumnElement[Any], ...] = (literal_column("1"), literal_column("2"))
+Groups = GroupBy | tuple[GroupBy, ...] | None
+
+
+def _several(group_by: Groups) -> tuple[GroupBy | None, ...]:
+    return group_by if isinstance(group_by, tuple) else (group_by,)
+
+
+def _grouped(
+    group_by: Groups, sql: _Sql, received: bool
+) -> tuple[list[Any], tuple[ColumnElement[Any], ...]]:
+    """The group columns (``grp0``…) of a breakdown by one or several columns, and the GROUP BY
+    that groups by them and the procedure after them.
+
+    Grouped by position: an expression holding parameters (the time zone) would not match its
+    copy in GROUP BY on PostgreSQL."""
+    several = _several(group_by)
+    columns = [_group_column(one, sql, received).label(f"grp{i}") for i, one in enumerate(several)]
+    positions: tuple[ColumnElement[Any], ...] = tuple(
+        literal_column(str(i + 1)) for i in range(len(several) + 1)
+    )
+    return columns, positions
+
+
+def _group_value(group_by: Groups, row: Any) -> Any:
+    """The group of a row: one value, or a tuple for several columns (months as YYYY-MM)."""
+    values = tuple(
+        month_key(getattr(row, f"grp{i}")) if one is GroupBy.month else getattr(row, f"grp{i}")
+        for i, one in enumerate(_several(group_by))
+    )
+    return values if isinstance(group_by, tuple) else values[0]
 
 
 @dataclass
@@ -360,9 +391,9 @@ class CountRow:
 
 
 async def count_received(
-    session: AsyncSession, where: Where, group_by: GroupBy | None, days: Days
+    session: AsyncSession, where: Where, group_by: Groups, days: Days
 ) -> list[CountRow]:
-    """The received cohort's counts by group and procedure."""
+    """The received cohort's counts by group (one column or several) and procedure."""
     sql = _Sql(session, days)
     joined = {
         "paid": _paid().distinct().subquery("paid"),
@@ -370,20 +401,20 @@ async def count_received(
         "digitised": _digitised().distinct().subquery("digitised"),
     }
     facts = _Facts(joined)
-    group = _group_column(group_by, sql, received=True).label("grp")
+    groups, positions = _grouped(group_by, sql, received=True)
     columns = [
         func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
         for m in RECEIVED_COUNTS
     ]
-    query = select(group, Dossier.procedure_id, *columns).select_from(Dossier)
+    query = select(*groups, Dossier.procedure_id, *columns).select_from(Dossier)
     for sub in joined.values():
         query = query.outerjoin(sub, sub.c.dossier_id == Dossier.id)
-    query = query.where(*_cohort(where, received=True)).group_by(*BY_GROUP_AND_PROCEDURE)
+    query = query.where(*_cohort(where, received=True)).group_by(*positions)
     await _tune(session, sql)
     rows = (await session.execute(query)).all()
     return [
         CountRow(
-            group=month_key(row.grp) if group_by is GroupBy.month else row.grp,
+            group=_group_value(group_by, row),
             procedure_id=row.procedure_id,
             counts={m: int(getattr(row, m.value)) for m in RECEIVED_COUNTS},
         )
@@ -392,7 +423,7 @@ async def count_received(
 
 
 async def count_finished(
-    session: AsyncSession, where: Where, group_by: GroupBy | None, days: Days
+    session: AsyncSession, where: Where, group_by: Groups, days: Days
 ) -> list[CountRow]:
     """The finished cohort's counts by group and procedure, with the sums of the working-day
     numbers of the days the clock started and processing ended."""
@@ -403,7 +434,7 @@ async def count_finished(
         "rating": rating,
     }
     facts = _Facts(joined)
-    group = _group_column(group_by, sql, received=False).label("grp")
+    groups, positions = _grouped(group_by, sql, received=False)
     timed = Dossier.clock_started_at.is_not(None)
     columns = [
         func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
@@ -411,7 +442,7 @@ async def count_finished(
     ]
     query = (
         select(
-            group,
+            *groups,
             Dossier.procedure_id,
             *columns,
             func.count().filter(timed).label("timed"),
@@ -426,13 +457,13 @@ async def count_finished(
         .outerjoin(joined["signed_result"], joined["signed_result"].c.dossier_id == Dossier.id)
         .outerjoin(rating, rating.c.dossier_id == Dossier.id)
         .where(*_cohort(where, received=False))
-        .group_by(*BY_GROUP_AND_PROCEDURE)
+        .group_by(*positions)
     )
     await _tune(session, sql)
     rows = (await session.execute(query)).all()
     return [
         CountRow(
-            group=month_key(row.grp) if group_by is GroupBy.month else row.grp,
+            group=_group_value(group_by, row),
             procedure_id=row.procedure_id,
             counts={m: int(getattr(row, m.value)) for m in FINISHED_COUNTS},
             ordinal_sum=int(row.ordinal_sum),
@@ -441,6 +472,177 @@ async def count_finished(
         )
         for row in rows
     ]
+
+
+# The counts that change with time: never summarised.
+OPEN_COUNTS = (Measure.in_processing, Measure.overdue)
+
+
+async def count_open(
+    session: AsyncSession, where: Where, group_by: Groups, days: Days
+) -> list[CountRow]:
+    """The received cohort's dossiers still in processing and overdue now, by group and
+    procedure: read from the dossiers not finished (a partial index of them), however many
+    the period has."""
+    sql = _Sql(session, days)
+    facts = _Facts(None)
+    groups, positions = _grouped(group_by, sql, received=True)
+    columns = [
+        func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
+        for m in OPEN_COUNTS
+    ]
+    query = (
+        select(*groups, Dossier.procedure_id, *columns)
+        .where(*_cohort(where, received=True), Dossier.finished_at.is_(None))
+        .group_by(*positions)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        CountRow(
+            group=_group_value(group_by, row),
+            procedure_id=row.procedure_id,
+            counts={m: int(getattr(row, m.value)) for m in OPEN_COUNTS},
+        )
+        for row in rows
+    ]
+
+
+# --- The summary of the months that have ended ------------------------------------------------
+
+RECEIVED_COHORT = "received"
+FINISHED_COHORT = "finished"
+# What the summary keeps of each cohort.
+SUMMARY_RECEIVED = tuple(m for m in RECEIVED_COUNTS if m not in OPEN_COUNTS)
+SUMMARY_FINISHED = FINISHED_COUNTS
+
+
+def _summary_group(group_by: GroupBy | None) -> Any:
+    match group_by:
+        case GroupBy.agency:
+            return StatsMonthCount.agency_id
+        case GroupBy.channel:
+            return StatsMonthCount.channel
+        case GroupBy.month:
+            return StatsMonthCount.month
+    return literal_column("0")
+
+
+async def summarised(
+    session: AsyncSession,
+    where: Where,
+    months: Sequence[str],
+    group_by: GroupBy | None,
+    received: bool,
+) -> list[CountRow]:
+    """A cohort's counts of whole months from the summary, by group and procedure, with the
+    filters of ``where`` (its period is ``months``); the working days as ``ordinal_sum``."""
+    if not months:
+        return []
+    measures = SUMMARY_RECEIVED if received else SUMMARY_FINISHED
+    t = StatsMonthCount
+    conditions: list[ColumnElement[bool]] = [
+        t.cohort == (RECEIVED_COHORT if received else FINISHED_COHORT),
+        t.month.in_(sorted(months)),
+    ]
+    if where.agency_ids is not None:
+        conditions.append(t.agency_id.in_(sorted(where.agency_ids)))
+    if where.procedure_ids is not None:
+        conditions.append(t.procedure_id.in_(sorted(where.procedure_ids)))
+    if where.channel is not None:
+        conditions.append(t.channel == where.channel)
+    sums = [func.sum(getattr(t, m.value)).label(m.value) for m in measures]
+    if not received:
+        sums += [func.sum(t.timed).label("timed"), func.sum(t.working_days).label("working_days")]
+    query = (
+        select(_summary_group(group_by).label("grp0"), t.procedure_id, *sums)
+        .where(*conditions)
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        CountRow(
+            group=row.grp0,
+            procedure_id=row.procedure_id,
+            counts={m: int(getattr(row, m.value)) for m in measures},
+            ordinal_sum=0 if received else int(row.working_days),
+            timed=0 if received else int(row.timed),
+        )
+        for row in rows
+    ]
+
+
+async def replace_month(
+    session: AsyncSession,
+    month: str,
+    received: Sequence[CountRow],
+    finished: Sequence[CountRow],
+    built_at: datetime,
+) -> None:
+    """The month's summary made of the rows counted grouped by (agency, channel), and the time
+    it was built (before its dossiers were read)."""
+    await session.execute(delete(StatsMonthCount).where(StatsMonthCount.month == month))
+    values: list[dict[str, Any]] = []
+    for row in received:
+        agency_id, channel = row.group
+        values.append(
+            {
+                "cohort": RECEIVED_COHORT,
+                "month": month,
+                "agency_id": agency_id,
+                "procedure_id": row.procedure_id,
+                "channel": channel,
+                **{m.value: row.counts[m] for m in SUMMARY_RECEIVED},
+            }
+        )
+    for row in finished:
+        agency_id, channel = row.group
+        values.append(
+            {
+                "cohort": FINISHED_COHORT,
+                "month": month,
+                "agency_id": agency_id,
+                "procedure_id": row.procedure_id,
+                "channel": channel,
+                **{m.value: row.counts[m] for m in SUMMARY_FINISHED},
+                "timed": row.timed,
+                "working_days": row.ordinal_sum - row.start_ordinal_sum,
+            }
+        )
+    for first in range(0, len(values), 2000):
+        await session.execute(insert(StatsMonthCount), values[first : first + 2000])
+    await session.execute(delete(StatsMonthBuild).where(StatsMonthBuild.month == month))
+    session.add(StatsMonthBuild(month=month, built_at=built_at))
+    await session.flush()
+
+
+async def builds(session: AsyncSession) -> dict[str, datetime]:
+    """When each summarised month was built."""
+    rows = (await session.execute(select(StatsMonthBuild.month, StatsMonthBuild.built_at))).all()
+    return {row.month: aware(row.built_at) for row in rows}
+
+
+async def changed_since(session: AsyncSession, since: datetime) -> list[Any]:
+    """The dossiers with a rating, feedback or payment made (or a payment paid) after
+    ``since``: their received_at, finished_at and the latest such change."""
+    changes = union_all(
+        select(Rating.dossier_id, Rating.created_at.label("changed")).where(
+            Rating.created_at > since
+        ),
+        select(Feedback.dossier_id, Feedback.created_at.label("changed")).where(
+            Feedback.created_at > since, Feedback.dossier_id.is_not(None)
+        ),
+        select(Payment.dossier_id, Payment.created_at.label("changed")).where(
+            Payment.created_at > since
+        ),
+        select(Payment.dossier_id, Payment.paid_at.label("changed")).where(Payment.paid_at > since),
+    ).subquery("changes")
+    query = (
+        select(Dossier.received_at, Dossier.finished_at, func.max(changes.c.changed).label("at"))
+        .join(changes, changes.c.dossier_id == Dossier.id)
+        .where(Dossier.received_at.is_not(None))
+        .group_by(Dossier.id, Dossier.received_at, Dossier.finished_at)
+    )
+    return list((await session.execute(query)).all())
 
 
 async def _tune(session: AsyncSession, sql: _Sql) -> None:

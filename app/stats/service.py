@@ -373,6 +373,168 @@ def _order(group_by: GroupBy, groups: Iterable[Any], catalog: _Catalog) -> list[
     return sorted(groups, key=lambda g: _label(group_by, g, catalog)[0])
 
 
+# --- The months that have ended, from their summary -----------------------------------------
+
+# How far back the worker keeps the summary built.
+SUMMARY_MONTHS = 25
+BUILD_MARGIN = timedelta(minutes=2)
+
+
+def _month_days(month: str) -> tuple[date, date]:
+    """The first and the last day of a month (YYYY-MM)."""
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, 1), date(year, number, months.monthrange(year, number)[1])
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return repository.utc(datetime.combine(day, time(), tzinfo=zone))
+
+
+def _this_month(settings: Settings, moment: datetime) -> str:
+    return f"{moment.astimezone(ZoneInfo(settings.time_zone)):%Y-%m}"
+
+
+def _split(
+    first: date, last: date, summarised: set[str]
+) -> tuple[list[str], list[tuple[date, date]]]:
+    """The period's whole months read from the summary, and its other days as runs of days
+    (first, last) read live."""
+    whole: list[str] = []
+    runs: list[tuple[date, date]] = []
+    for month in _months(first, last):
+        start, end = _month_days(month)
+        if month in summarised and start >= first and end <= last:
+            whole.append(month)
+            continue
+        start, end = max(start, first), min(end, last)
+        if runs and runs[-1][1] + timedelta(days=1) == start:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return whole, runs
+
+
+def _merged(rows: Iterable[CountRow], measures: Iterable[Measure]) -> list[CountRow]:
+    """One row per (group, procedure), the counts of the rows given summed."""
+    kept = tuple(measures)
+    merged: dict[tuple[Any, int], CountRow] = {}
+    for row in rows:
+        into = merged.setdefault(
+            (row.group, row.procedure_id),
+            CountRow(row.group, row.procedure_id, dict.fromkeys(kept, 0)),
+        )
+        for measure, value in row.counts.items():
+            into.counts[measure] += value
+        into.ordinal_sum += row.ordinal_sum
+        into.start_ordinal_sum += row.start_ordinal_sum
+        into.timed += row.timed
+    return list(merged.values())
+
+
+async def _counts(
+    session: AsyncSession,
+    settings: Settings,
+    where: Where,
+    wanted: StatsFilter,
+    group_by: GroupBy | None,
+    days: Days,
+    moment: datetime,
+) -> tuple[list[CountRow], list[CountRow]]:
+    """Both cohorts' counts by group and procedure: the months that ended before this one and
+    have been summarised from the summary, the rest of the period (its partial months at
+    either end, this month, a month not summarised yet) live; in processing and overdue now
+    always live."""
+    current = _this_month(settings, moment)
+    built = await repository.builds(session)
+    summarised = {month for month in built if month < current}
+    whole, runs = _split(wanted.first, wanted.last, summarised)
+    if not whole:
+        received = await repository.count_received(session, where, group_by, days)
+        finished = await repository.count_finished(session, where, group_by, days)
+        return received, finished
+    zone = ZoneInfo(settings.time_zone)
+    received_rows: list[CountRow] = []
+    finished_rows: list[CountRow] = []
+    for first, last in runs:
+        part = _narrow(
+            where,
+            start=_local_midnight(first, zone),
+            end=_local_midnight(last + timedelta(days=1), zone),
+        )
+        for row in await repository.count_received(session, part, group_by, days):
+            # Read below with the summarised months' from the dossiers not finished.
+            for measure in repository.OPEN_COUNTS:
+                row.counts[measure] = 0
+            received_rows.append(row)
+        finished_rows += await repository.count_finished(session, part, group_by, days)
+    received_rows += await repository.summarised(session, where, whole, group_by, received=True)
+    received_rows += await repository.count_open(session, where, group_by, days)
+    finished_rows += await repository.summarised(session, where, whole, group_by, received=False)
+    return (
+        _merged(received_rows, repository.RECEIVED_COUNTS),
+        _merged(finished_rows, repository.FINISHED_COUNTS),
+    )
+
+
+async def build_month(
+    session: AsyncSession, settings: Settings, month: str, now: datetime | None = None
+) -> None:
+    """Count a month (YYYY-MM) by agency, procedure and channel with the queries of a live
+    report and keep the counts as its summary, replacing the one before."""
+    # A change committed while the month is read but made a little before is seen next time.
+    built_at = utcnow() - BUILD_MARGIN
+    first, last = _month_days(month)
+    zone = ZoneInfo(settings.time_zone)
+    days = await _days(session, settings, first, last, now or utcnow())
+    where = Where(
+        start=_local_midnight(first, zone),
+        end=_local_midnight(last + timedelta(days=1), zone),
+        agency_ids=None,
+        procedure_ids=None,
+        channel=None,
+    )
+    by = (GroupBy.agency, GroupBy.channel)
+    received = await repository.count_received(session, where, by, days)
+    finished = await repository.count_finished(session, where, by, days)
+    await repository.replace_month(session, month, received, finished, built_at)
+
+
+def closed_months(settings: Settings, back: int, now: datetime | None = None) -> list[str]:
+    """The ``back`` months before this one (local time), oldest first."""
+    this = (now or utcnow()).astimezone(ZoneInfo(settings.time_zone)).date().replace(day=1)
+    found: list[str] = []
+    day = this
+    for _ in range(back):
+        day = (day - timedelta(days=1)).replace(day=1)
+        found.append(f"{day:%Y-%m}")
+    return sorted(found)
+
+
+async def stale_months(
+    session: AsyncSession,
+    settings: Settings,
+    back: int = SUMMARY_MONTHS,
+    now: datetime | None = None,
+) -> list[str]:
+    """The months ended (``back`` of them at most) whose summary is missing, or older than a
+    rating, feedback or payment of one of their dossiers (received or finished in them)."""
+    wanted = set(closed_months(settings, back, now))
+    built = await repository.builds(session)
+    stale = {month for month in wanted if month not in built}
+    times = [built[month] for month in wanted if month in built]
+    if times:
+        zone = ZoneInfo(settings.time_zone)
+        for row in await repository.changed_since(session, min(times)):
+            changed = repository.utc(row.at)
+            for moment in (row.received_at, row.finished_at):
+                if moment is None:
+                    continue
+                month = f"{repository.utc(moment).astimezone(zone):%Y-%m}"
+                if month in built and month in wanted and changed > built[month]:
+                    stale.add(month)
+    return sorted(stale)
+
+
 async def report(
     session: AsyncSession,
     settings: Settings,
@@ -386,8 +548,9 @@ async def report(
     moment = now or utcnow()
     days = await _days(session, settings, wanted.first, wanted.last, moment)
     catalog = resolved.catalog
-    received = await repository.count_received(session, resolved.where, group_by, days)
-    finished = await repository.count_finished(session, resolved.where, group_by, days)
+    received, finished = await _counts(
+        session, settings, resolved.where, wanted, group_by, days, moment
+    )
     fee_procedures = catalog.fee_procedures
     total = _Tally()
     tallies: dict[Any, _Tally] = {}
