@@ -38,6 +38,8 @@ from app.processing import calendar_service, delegations
 from app.processing.calendar_schemas import CalendarDayOut
 from app.processing.calendar_service import CalendarDayInvalid
 from app.processing.delegation_schemas import DelegationOut
+from app.stats import service as stats
+from app.stats import tasks as stats_tasks
 from app.storage import storage_from_url
 from app.webhooks import national
 from app.webhooks import service as webhooks
@@ -899,4 +901,36 @@ def payments_check() -> None:
     typer.echo(
         f"checked {report.checked}, settled {report.settled}, expired {report.expired},"
         f" later {report.later}"
+    )
+
+
+# --- Statistics -------------------------------------------------------------------------------
+
+stats_cli = typer.Typer(help="The statistics (Decision 766 indicators).")
+cli.add_typer(stats_cli, name="stats")
+
+
+@stats_cli.command("rebuild")
+def stats_rebuild(
+    months: Annotated[
+        int, typer.Option(help="How many months before this one", min=1, max=120)
+    ] = stats.SUMMARY_MONTHS,
+) -> None:
+    """Build the statistics summary of the months that have ended again, now (the worker keeps
+    it up to date every ten minutes)."""
+    settings = get_settings()
+
+    async def work() -> list[str]:
+        database = db.Database(settings.database_url)
+        try:
+            return await stats_tasks.refresh_summary(
+                database.unit_of_work, settings, back=months, every=True
+            )
+        finally:
+            await database.dispose()
+
+    built = asyncio.run(work())
+    typer.echo(
+        f"Đã tổng hợp {len(built)} tháng / {len(built)} months summarised"
+        f" ({built[0]} … {built[-1]})"
     )

@@ -32,6 +32,7 @@ from app.payments import service as payments
 from app.payments import tasks as payment_tasks
 from app.processing import service as processing
 from app.processing import tasks as processing_tasks
+from app.stats import tasks as stats_tasks
 from app.storage import FileStorage, storage_from_url
 from app.webhooks import delivery as webhooks
 from app.webhooks import national
@@ -96,14 +97,19 @@ async def housekeeping(
     *,
     grace: timedelta = dossier_tasks.STRAY_GRACE,
 ) -> dossier_tasks.CleanupReport:
-    """The periodic jobs: the deadline watch; expired sessions and attempts, old API request
-    counts, drafts, uploads and stray files."""
+    """The periodic jobs: the deadline watch; the statistics summary; expired sessions and
+    attempts, old API request counts, drafts, uploads and stray files."""
     await processing_tasks.watch_deadlines(unit_of_work, settings)
     try:
         # Yesterday's reconciliation with the payment gateway, once a day.
         await payment_tasks.reconcile_yesterday(unit_of_work, settings)
     except Exception:
         log.exception("reconciliation with the payment gateway failed; trying again later")
+    try:
+        # The statistics of the months that have ended, missing or changed since built.
+        await stats_tasks.refresh_summary(unit_of_work, settings)
+    except Exception:
+        log.exception("the statistics summary could not be built; trying again later")
     async with unit_of_work() as session:
         await accounts.purge(session)
         await api_keys.purge_rate_windows(session)

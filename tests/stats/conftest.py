@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.importing import import_catalog
@@ -22,6 +22,7 @@ from app.models.dossiers import Dossier, DossierFile
 from app.models.feedback import Feedback, Rating
 from app.models.payments import Payment
 from app.models.processing import DossierDocument
+from app.models.stats import StatsMonthBuild, StatsMonthCount
 from app.stats.schemas import StatsFilter
 
 AGENCY_A = "000.00.71.S66"
@@ -154,6 +155,9 @@ async def _dossier(
 @pytest.fixture
 async def scenario(db_session: AsyncSession) -> Scenario:
     session = db_session
+    # Counted live: no summary of the months that have ended (tests of it build their own).
+    await session.execute(delete(StatsMonthCount))
+    await session.execute(delete(StatsMonthBuild))
     await import_catalog(session, stats_catalog())
     procedures = {
         p.code: p
