@@ -40,6 +40,7 @@ from sqlalchemy import (
     true,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Grouping
@@ -619,6 +620,16 @@ async def builds(session: AsyncSession) -> dict[str, datetime]:
     """When each summarised month was built."""
     rows = (await session.execute(select(StatsMonthBuild.month, StatsMonthBuild.built_at))).all()
     return {row.month: aware(row.built_at) for row in rows}
+
+
+async def mark_built(session: AsyncSession, months: Sequence[str], at: datetime) -> None:
+    """The summaries of ``months`` hold every change made before ``at`` (found unchanged)."""
+    if months:
+        await session.execute(
+            update(StatsMonthBuild)
+            .where(StatsMonthBuild.month.in_(list(months)), StatsMonthBuild.built_at < at)
+            .values(built_at=at)
+        )
 
 
 async def changed_since(session: AsyncSession, since: datetime) -> list[Any]:

@@ -391,7 +391,7 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _this_month(settings: Settings, moment: datetime) -> str:
-    return f"{moment.astimezone(ZoneInfo(settings.time_zone)):%Y-%m}"
+    return f"{repository.utc(moment).astimezone(ZoneInfo(settings.time_zone)):%Y-%m}"
 
 
 def _split(
@@ -501,7 +501,8 @@ async def build_month(
 
 def closed_months(settings: Settings, back: int, now: datetime | None = None) -> list[str]:
     """The ``back`` months before this one (local time), oldest first."""
-    this = (now or utcnow()).astimezone(ZoneInfo(settings.time_zone)).date().replace(day=1)
+    this = repository.utc(now or utcnow()).astimezone(ZoneInfo(settings.time_zone)).date()
+    this = this.replace(day=1)
     found: list[str] = []
     day = this
     for _ in range(back):
@@ -517,7 +518,11 @@ async def stale_months(
     now: datetime | None = None,
 ) -> list[str]:
     """The months ended (``back`` of them at most) whose summary is missing, or older than a
-    rating, feedback or payment of one of their dossiers (received or finished in them)."""
+    rating, feedback or payment of one of their dossiers (received or finished in them).
+
+    The summaries found up to date are marked so as of now, so that the next look reads only
+    the changes made since this one."""
+    checked_at = utcnow() - BUILD_MARGIN
     wanted = set(closed_months(settings, back, now))
     built = await repository.builds(session)
     stale = {month for month in wanted if month not in built}
@@ -532,6 +537,8 @@ async def stale_months(
                 month = f"{repository.utc(moment).astimezone(zone):%Y-%m}"
                 if month in built and month in wanted and changed > built[month]:
                     stale.add(month)
+        fresh = sorted(m for m in wanted if m in built and m not in stale)
+        await repository.mark_built(session, fresh, checked_at)
     return sorted(stale)
 
 

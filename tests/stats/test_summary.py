@@ -6,10 +6,15 @@ are always read live."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +22,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.kit.clock import utcnow
+from app.db import Database
+from app.kit.clock import aware, utcnow
 from app.models.catalog import Agency, Procedure, ProcedureVersion
 from app.models.dossiers import Dossier, DossierFile
 from app.models.feedback import Feedback, Rating
@@ -369,3 +375,55 @@ async def test_the_months_summarised_are_those_ended(settings: Settings) -> None
     now = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)  # 1 April 00:30 in Việt Nam
     assert service.closed_months(settings, 3, now) == ["2026-01", "2026-02", "2026-03"]
     assert service.closed_months(settings, 14, now)[0] == "2025-02"
+
+
+def test_the_rebuild_command_builds_the_months_asked_for(
+    fresh_database_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    env = {**os.environ, "MOTCUA_DATABASE_URL": fresh_database_url}
+    env["MOTCUA_ENVIRONMENT"] = "development"
+
+    def motcua(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert motcua("db", "upgrade").returncode == 0
+    done = motcua("stats", "rebuild", "--months", "3")
+    assert done.returncode == 0, done.stderr
+    assert "3 months summarised" in done.stdout
+    refused = motcua("stats", "rebuild", "--months", "0")
+    assert refused.returncode != 0
+
+    async def months() -> list[str]:
+        database = Database(fresh_database_url)
+        try:
+            async with database.unit_of_work() as session:
+                return list(await session.scalars(select(StatsMonthBuild.month)))
+        finally:
+            await database.dispose()
+
+    assert sorted(asyncio.run(months())) == service.closed_months(settings, 3)
+
+
+async def test_a_look_at_the_changes_marks_the_unchanged_summaries_up_to_date(
+    db_session: AsyncSession, settings: Settings, scenario: Scenario
+) -> None:
+    session = db_session
+    now = utcnow()
+    await _summarise(session, settings, now)
+    long_ago = now - timedelta(days=30)
+    await session.execute(update(StatsMonthBuild).values(built_at=long_ago))
+    # The scenario's facts were made after: the months of their dossiers are built again.
+    # (D12, received in March and finished in April, has a payment and a rating.)
+    assert await service.stale_months(session, settings, now=now) == ["2025-03", "2025-04"]
+    built = {b.month: aware(b.built_at) for b in await session.scalars(select(StatsMonthBuild))}
+    assert built["2025-03"] == long_ago
+    # January has no change: from now on only the changes made after this look are read.
+    assert now - timedelta(minutes=5) < built["2025-01"] <= utcnow()
