@@ -189,20 +189,27 @@ def _digitised() -> Select[Any]:
 
 def _signed_result() -> Select[Any]:
     return select(DossierDocument.dossier_id).where(
-        DossierDocument.form == DocumentForm.result.value, DossierDocument.signed.is_(True)
+        DossierDocument.form == DocumentForm.result.value, DossierDocument.signed
     )
 
 
 class _Facts:
-    """Whether a dossier has each fact: for a report, columns of lists joined once; for a
-    drill-down, a membership test of the same lists."""
+    """Whether a dossier has each fact: for a report, columns of lists joined once (for a
+    period of days, probes of the lists' indexes dossier by dossier: joining a whole list
+    would cost more); for a drill-down, a membership test of the same lists."""
 
-    def __init__(self, joined: dict[str, Subquery] | None) -> None:
+    def __init__(self, joined: dict[str, Subquery] | None, probe: bool = False) -> None:
         self.joined = joined
+        self.probe = probe
 
     def _has(self, name: str, listed: Select[Any]) -> ColumnElement[bool]:
-        if self.joined is not None:
+        if self.joined is not None and name in self.joined:
             return self.joined[name].c.dossier_id.is_not(None)
+        if self.probe:
+            # A scalar subquery with a limit is run for each dossier (its index probed): the
+            # planner would hash the whole list for EXISTS.
+            probe = listed.where(listed.selected_columns[0] == Dossier.id).limit(1)
+            return probe.scalar_subquery().is_not(None)
         return Dossier.id.in_(listed)
 
     def paid(self) -> ColumnElement[bool]:
@@ -381,7 +388,8 @@ def _group_value(group_by: Groups, row: Any) -> Any:
 
 @dataclass
 class CountRow:
-    """The counts of one (group, procedure) of one cohort."""
+    """The counts of one (group, procedure) of one cohort; or, with ``fee`` set, of one group's
+    procedures with a fee (True) or without (False), ``procedure_id`` then 0."""
 
     group: Any
     procedure_id: int
@@ -389,19 +397,25 @@ class CountRow:
     ordinal_sum: int = 0
     start_ordinal_sum: int = 0
     timed: int = 0
+    fee: bool | None = None
 
 
 async def count_received(
-    session: AsyncSession, where: Where, group_by: Groups, days: Days
+    session: AsyncSession, where: Where, group_by: Groups, days: Days, probe: bool = False
 ) -> list[CountRow]:
-    """The received cohort's counts by group (one column or several) and procedure."""
+    """The received cohort's counts by group (one column or several) and procedure; ``probe``
+    for a short period (see ``_Facts``)."""
     sql = _Sql(session, days)
-    joined = {
-        "paid": _paid().distinct().subquery("paid"),
-        "complained": _complained().distinct().subquery("complained"),
-        "digitised": _digitised().distinct().subquery("digitised"),
-    }
-    facts = _Facts(joined)
+    joined = (
+        {}
+        if probe
+        else {
+            "paid": _paid().distinct().subquery("paid"),
+            "complained": _complained().distinct().subquery("complained"),
+            "digitised": _digitised().distinct().subquery("digitised"),
+        }
+    )
+    facts = _Facts(joined, probe)
     groups, positions = _grouped(group_by, sql, received=True)
     columns = [
         func.count().filter(_condition(m, sql, facts, frozenset())).label(m.value)
@@ -424,17 +438,17 @@ async def count_received(
 
 
 async def count_finished(
-    session: AsyncSession, where: Where, group_by: Groups, days: Days
+    session: AsyncSession, where: Where, group_by: Groups, days: Days, probe: bool = False
 ) -> list[CountRow]:
     """The finished cohort's counts by group and procedure, with the sums of the working-day
-    numbers of the days the clock started and processing ended."""
+    numbers of the days the clock started and processing ended; ``probe`` for a short
+    period (see ``_Facts``)."""
     sql = _Sql(session, days)
     rating = select(Rating.dossier_id, Rating.score).subquery("rating")
-    joined = {
-        "signed_result": _signed_result().distinct().subquery("signed_result"),
-        "rating": rating,
-    }
-    facts = _Facts(joined)
+    joined = {"rating": rating}
+    if not probe:
+        joined["signed_result"] = _signed_result().distinct().subquery("signed_result")
+    facts = _Facts(joined, probe)
     groups, positions = _grouped(group_by, sql, received=False)
     timed = Dossier.clock_started_at.is_not(None)
     columns = [
@@ -455,11 +469,13 @@ async def count_finished(
             ),
         )
         .select_from(Dossier)
-        .outerjoin(joined["signed_result"], joined["signed_result"].c.dossier_id == Dossier.id)
         .outerjoin(rating, rating.c.dossier_id == Dossier.id)
         .where(*_cohort(where, received=False))
         .group_by(*positions)
     )
+    if not probe:
+        signed = joined["signed_result"]
+        query = query.outerjoin(signed, signed.c.dossier_id == Dossier.id)
     await _tune(session, sql)
     rows = (await session.execute(query)).all()
     return [
@@ -534,9 +550,12 @@ async def summarised(
     months: Sequence[str],
     group_by: GroupBy | None,
     received: bool,
+    fee_procedures: frozenset[int],
 ) -> list[CountRow]:
-    """A cohort's counts of whole months from the summary, by group and procedure, with the
-    filters of ``where`` (its period is ``months``); the working days as ``ordinal_sum``."""
+    """A cohort's counts of whole months from the summary, with the filters of ``where`` (its
+    period is ``months``); the working days as ``ordinal_sum``. By group and procedure for a
+    breakdown by procedure or field; otherwise by group and whether the procedures have a fee
+    (``fee_procedures``), all a report needs of them."""
     if not months:
         return []
     measures = SUMMARY_RECEIVED if received else SUMMARY_FINISHED
@@ -551,25 +570,36 @@ async def summarised(
         conditions.append(t.procedure_id.in_(sorted(where.procedure_ids)))
     if where.channel is not None:
         conditions.append(t.channel == where.channel)
-    sums = [func.sum(getattr(t, m.value)).label(m.value) for m in measures]
+    by_procedure = group_by in (GroupBy.procedure, GroupBy.field)
+    second: Any = (
+        t.procedure_id
+        if by_procedure
+        else (t.procedure_id.in_(sorted(fee_procedures)) if fee_procedures else false())
+    )
+    sums = [func.sum(getattr(t, m.value)) for m in measures]
     if not received:
-        sums += [func.sum(t.timed).label("timed"), func.sum(t.working_days).label("working_days")]
+        sums += [func.sum(t.timed), func.sum(t.working_days)]
     query = (
-        select(_summary_group(group_by).label("grp0"), t.procedure_id, *sums)
+        select(_summary_group(group_by), second, *sums)
         .where(*conditions)
         .group_by(literal_column("1"), literal_column("2"))
     )
     rows = (await session.execute(query)).all()
-    return [
-        CountRow(
-            group=row.grp0,
-            procedure_id=row.procedure_id,
-            counts={m: int(getattr(row, m.value)) for m in measures},
-            ordinal_sum=0 if received else int(row.working_days),
-            timed=0 if received else int(row.timed),
+    found: list[CountRow] = []
+    width = len(measures)
+    for row in rows:
+        counts = dict(zip(measures, (int(value) for value in row[2 : 2 + width]), strict=True))
+        found.append(
+            CountRow(
+                group=row[0],
+                procedure_id=int(row[1]) if by_procedure else 0,
+                counts=counts,
+                ordinal_sum=0 if received else int(row[2 + width + 1]),
+                timed=0 if received else int(row[2 + width]),
+                fee=None if by_procedure else bool(row[1]),
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
 async def replace_month(
@@ -657,9 +687,12 @@ async def changed_since(session: AsyncSession, since: datetime) -> list[Any]:
 
 
 async def _tune(session: AsyncSession, sql: _Sql) -> None:
-    """Room for the hash joins of a year's dossiers on PostgreSQL (for this transaction only)."""
+    """Room for the hash joins of a year's dossiers on PostgreSQL, no compiling of plans (for
+    this transaction only)."""
     if sql.postgres:
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        # Compiling a plan costed as high as a year's report takes longer than running it.
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 async def dossiers_behind(

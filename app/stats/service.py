@@ -378,6 +378,8 @@ def _order(group_by: GroupBy, groups: Iterable[Any], catalog: _Catalog) -> list[
 # How far back the worker keeps the summary built.
 SUMMARY_MONTHS = 25
 BUILD_MARGIN = timedelta(minutes=2)
+# A period of fewer days than this is counted probing the other tables dossier by dossier.
+PROBE_DAYS = 62
 
 
 def _month_days(month: str) -> tuple[date, date]:
@@ -415,16 +417,19 @@ def _split(
 
 
 def _merged(rows: Iterable[CountRow], measures: Iterable[Measure]) -> list[CountRow]:
-    """One row per (group, procedure), the counts of the rows given summed."""
+    """One row per (group, procedure or fee), the counts of the rows given summed."""
     kept = tuple(measures)
-    merged: dict[tuple[Any, int], CountRow] = {}
+    merged: dict[tuple[Any, int, bool | None], CountRow] = {}
     for row in rows:
-        into = merged.setdefault(
-            (row.group, row.procedure_id),
-            CountRow(row.group, row.procedure_id, dict.fromkeys(kept, 0)),
-        )
+        key = (row.group, row.procedure_id, row.fee)
+        into = merged.get(key)
+        if into is None:
+            into = merged[key] = CountRow(
+                row.group, row.procedure_id, dict.fromkeys(kept, 0), fee=row.fee
+            )
+        counts = into.counts
         for measure, value in row.counts.items():
-            into.counts[measure] += value
+            counts[measure] += value
         into.ordinal_sum += row.ordinal_sum
         into.start_ordinal_sum += row.start_ordinal_sum
         into.timed += row.timed
@@ -439,6 +444,7 @@ async def _counts(
     group_by: GroupBy | None,
     days: Days,
     moment: datetime,
+    catalog: _Catalog,
 ) -> tuple[list[CountRow], list[CountRow]]:
     """Both cohorts' counts by group and procedure: the months that ended before this one and
     have been summarised from the summary, the rest of the period (its partial months at
@@ -461,15 +467,21 @@ async def _counts(
             start=_local_midnight(first, zone),
             end=_local_midnight(last + timedelta(days=1), zone),
         )
-        for row in await repository.count_received(session, part, group_by, days):
+        probe = (last - first).days < PROBE_DAYS
+        for row in await repository.count_received(session, part, group_by, days, probe):
             # Read below with the summarised months' from the dossiers not finished.
             for measure in repository.OPEN_COUNTS:
                 row.counts[measure] = 0
             received_rows.append(row)
-        finished_rows += await repository.count_finished(session, part, group_by, days)
-    received_rows += await repository.summarised(session, where, whole, group_by, received=True)
+        finished_rows += await repository.count_finished(session, part, group_by, days, probe)
+    fees = catalog.fee_procedures
+    received_rows += await repository.summarised(
+        session, where, whole, group_by, received=True, fee_procedures=fees
+    )
     received_rows += await repository.count_open(session, where, group_by, days)
-    finished_rows += await repository.summarised(session, where, whole, group_by, received=False)
+    finished_rows += await repository.summarised(
+        session, where, whole, group_by, received=False, fee_procedures=fees
+    )
     return (
         _merged(received_rows, repository.RECEIVED_COUNTS),
         _merged(finished_rows, repository.FINISHED_COUNTS),
@@ -494,8 +506,8 @@ async def build_month(
         channel=None,
     )
     by = (GroupBy.agency, GroupBy.channel)
-    received = await repository.count_received(session, where, by, days)
-    finished = await repository.count_finished(session, where, by, days)
+    received = await repository.count_received(session, where, by, days, probe=True)
+    finished = await repository.count_finished(session, where, by, days, probe=True)
     await repository.replace_month(session, month, received, finished, built_at)
 
 
@@ -556,13 +568,13 @@ async def report(
     days = await _days(session, settings, wanted.first, wanted.last, moment)
     catalog = resolved.catalog
     received, finished = await _counts(
-        session, settings, resolved.where, wanted, group_by, days, moment
+        session, settings, resolved.where, wanted, group_by, days, moment, resolved.catalog
     )
     fee_procedures = catalog.fee_procedures
     total = _Tally()
     tallies: dict[Any, _Tally] = {}
     for row in received:
-        fee_bearing = row.procedure_id in fee_procedures
+        fee_bearing = row.fee if row.fee is not None else row.procedure_id in fee_procedures
         total.add_received(row, fee_bearing)
         group = _group_of(group_by, row, catalog)
         tallies.setdefault(group, _Tally()).add_received(row, fee_bearing)
