@@ -646,6 +646,15 @@ async def replace_month(
     await session.flush()
 
 
+async def claim_month(session: AsyncSession, month: str) -> bool:
+    """Whether this transaction may build the month's summary: on PostgreSQL, not while
+    another worker builds it (a lock held until the transaction ends)."""
+    if dialect(session) != "postgresql":
+        return True
+    key = func.hashtext(literal(f"motcua.stats.{month}", String))
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
+
+
 async def builds(session: AsyncSession) -> dict[str, datetime]:
     """When each summarised month was built."""
     rows = (await session.execute(select(StatsMonthBuild.month, StatsMonthBuild.built_at))).all()

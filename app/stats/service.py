@@ -511,6 +511,11 @@ async def build_month(
     await repository.replace_month(session, month, received, finished, built_at)
 
 
+async def claim_month(session: AsyncSession, month: str) -> bool:
+    """Whether this transaction may build the month (no other worker is building it)."""
+    return await repository.claim_month(session, month)
+
+
 def closed_months(settings: Settings, back: int, now: datetime | None = None) -> list[str]:
     """The ``back`` months before this one (local time), oldest first."""
     this = repository.utc(now or utcnow()).astimezone(ZoneInfo(settings.time_zone)).date()

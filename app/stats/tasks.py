@@ -33,9 +33,13 @@ async def refresh_summary(
     else:
         async with unit_of_work() as session:
             months = await service.stale_months(session, settings, back, now)
+    built: list[str] = []
     for month in months:
         async with unit_of_work() as session:
-            await service.build_month(session, settings, month, now)
-    if months:
-        log.info("statistics summary built for %s", ", ".join(months))
-    return months
+            # Another worker building the month now: left to it.
+            if await service.claim_month(session, month):
+                await service.build_month(session, settings, month, now)
+                built.append(month)
+    if built:
+        log.info("statistics summary built for %s", ", ".join(built))
+    return built

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
@@ -427,3 +427,21 @@ async def test_a_look_at_the_changes_marks_the_unchanged_summaries_up_to_date(
     assert built["2025-03"] == long_ago
     # January has no change: from now on only the changes made after this look are read.
     assert now - timedelta(minutes=5) < built["2025-01"] <= utcnow()
+
+
+async def test_a_month_another_worker_is_building_is_left_to_it(
+    db_session: AsyncSession, settings: Settings, scenario: Scenario, database: Database
+) -> None:
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    key = "SELECT pg_advisory_lock(hashtext('motcua.stats.2025-03'))"
+    async with database.engine.connect() as other:
+        await other.execute(text(key))
+        try:
+            built = await tasks.refresh_summary(
+                _unit_of_work(db_session), settings, every=True, now=utcnow()
+            )
+        finally:
+            await other.execute(text("SELECT pg_advisory_unlock_all()"))
+    assert "2025-02" in built and "2025-04" in built
+    assert "2025-03" not in built
