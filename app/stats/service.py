@@ -455,8 +455,9 @@ async def _counts(
     summarised = {month for month in built if month < current}
     whole, runs = _split(wanted.first, wanted.last, summarised)
     if not whole:
-        received = await repository.count_received(session, where, group_by, days)
-        finished = await repository.count_finished(session, where, group_by, days)
+        probe = (wanted.last - wanted.first).days < PROBE_DAYS
+        received = await repository.count_received(session, where, group_by, days, probe)
+        finished = await repository.count_finished(session, where, group_by, days, probe)
         return received, finished
     zone = ZoneInfo(settings.time_zone)
     received_rows: list[CountRow] = []
