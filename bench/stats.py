@@ -9,13 +9,18 @@ most returned, some stopped, refused, withdrawn or still in processing, one in t
 supplement (some twice), a few apologised for, late or early against their due time; with
 payments made online, scanned or reused files, signed results, ratings and complaints.
 
-Then times the statistics service's report for the year (the same call the pages and the API
-make): the whole province, by agency, by month; the first run on a fresh connection (cold)
-and the median of `--runs` more (warm). Prints the figures and whether each meets the target
-(500 ms), and EXPLAIN (ANALYZE, BUFFERS) of the two statements of a report with `--explain`.
+Then builds the summary of the year's months as the worker does (timed, month by month), and
+times the statistics service's report (the same call the pages and the API make) for the
+calendar year (all twelve months from the summary) and for periods with a partial month read
+live (1 January to 15 November, 10 February to 31 December): the whole province, by agency, by
+month, by field, by procedure; the first run on a fresh connection (cold) and the median of
+`--runs` more (warm). Prints the figures and whether each meets the target (500 ms).
+`--live` also times the calendar year without the summary (every dossier read), and
+`--explain` prints EXPLAIN (ANALYZE, BUFFERS) of the statements of a report by agency.
 Drops the database at the end unless `--keep`; `--reuse` keeps a filled database from before.
 
-    .venv/bin/python bench/stats.py [--dossiers 1000000] [--runs 7] [--explain] [--keep] [--reuse]
+    .venv/bin/python bench/stats.py [--dossiers 1000000] [--runs 7] [--live] [--explain] [--keep]
+        [--reuse]
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from datetime import date
 from typing import Any
 
 from queues import _connect, _load_catalog, _migrate, _on_server, _seeded
-from sqlalchemy import event, make_url
+from sqlalchemy import delete, event, func, make_url, select
 from sqlalchemy.engine import Connection
 
 from app.config import Environment, Settings
 from app.db import Database
+from app.models.stats import StatsMonthBuild, StatsMonthCount
 from app.stats import service
 from app.stats.schemas import GroupBy, StatsFilter
 
@@ -237,21 +243,79 @@ def _year_start() -> Any:
     return datetime(YEAR, 1, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-async def _time_reports(url: str, runs: int, explain: bool) -> dict[str, tuple[float, float]]:
-    settings = Settings(
+def _settings(url: str) -> Settings:
+    return Settings(
         environment=Environment.test,
         database_url=url,
         secret_key="bench-secret-key-that-is-long-enough-0123456789",
     )
-    wanted = StatsFilter(first=date(YEAR, 1, 1), last=date(YEAR, 12, 31))
+
+
+async def _build_summary(url: str) -> float:
+    """Build the summary of the year's twelve months, each in its own transaction (as the
+    worker does); the seconds it took."""
+    settings = _settings(url)
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(delete(StatsMonthCount))
+            await session.execute(delete(StatsMonthBuild))
+        started = time.perf_counter()
+        for month in range(1, 13):
+            began = time.perf_counter()
+            async with database.unit_of_work() as session:
+                await service.build_month(session, settings, f"{YEAR}-{month:02d}")
+            print(f"    {YEAR}-{month:02d} built in {time.perf_counter() - began:5.2f} s")
+        took = time.perf_counter() - started
+        async with database.unit_of_work() as session:
+            rows = await session.scalar(select(func.count()).select_from(StatsMonthCount))
+        # What autovacuum does after a table gets that many rows.
+        connection = await _connect(url)
+        try:
+            await connection.execute("ANALYZE stats_month_counts")
+        finally:
+            await connection.close()
+        print(f"  the year's summary built in {took:.1f} s ({rows:,} rows)")
+        return took
+    finally:
+        await database.dispose()
+
+
+async def _forget_builds(url: str) -> list[tuple[str, Any]]:
+    """Set the summary aside (its builds forgotten, so every month is read live)."""
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as session:
+            kept = [(b.month, b.built_at) for b in (await session.scalars(select(StatsMonthBuild)))]
+            await session.execute(delete(StatsMonthBuild))
+        return kept
+    finally:
+        await database.dispose()
+
+
+async def _restore_builds(url: str, kept: list[tuple[str, Any]]) -> None:
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as session:
+            session.add_all([StatsMonthBuild(month=m, built_at=t) for m, t in kept])
+    finally:
+        await database.dispose()
+
+
+CASES: list[tuple[str, GroupBy | None]] = [
+    ("province", None),
+    ("by agency", GroupBy.agency),
+    ("by month", GroupBy.month),
+    ("by field", GroupBy.field),
+    ("by procedure", GroupBy.procedure),
+]
+
+
+async def _time_reports(
+    url: str, wanted: StatsFilter, runs: int, cases: list[tuple[str, GroupBy | None]] = CASES
+) -> dict[str, tuple[float, float]]:
+    settings = _settings(url)
     figures: dict[str, tuple[float, float]] = {}
-    cases: list[tuple[str, GroupBy | None]] = [
-        ("province", None),
-        ("by agency", GroupBy.agency),
-        ("by month", GroupBy.month),
-        ("by field", GroupBy.field),
-        ("by procedure", GroupBy.procedure),
-    ]
     for name, group_by in cases:
         database = Database(url)
         try:
@@ -270,19 +334,18 @@ async def _time_reports(url: str, runs: int, explain: bool) -> dict[str, tuple[f
             )
         finally:
             await database.dispose()
-    if explain:
-        await _explain(url, settings, wanted)
     return figures
 
 
-async def _explain(url: str, settings: Settings, wanted: StatsFilter) -> None:
+async def _explain(url: str, wanted: StatsFilter) -> None:
+    settings = _settings(url)
     database = Database(url)
     statements: list[str] = []
 
     def capture(
         conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
-        if "FROM dossiers" in statement and "count(" in statement:
+        if "count(" in statement or "sum(" in statement:
             compiled = context.compiled
             statements.append(
                 str(compiled.statement.compile(conn, compile_kwargs={"literal_binds": True}))
@@ -309,6 +372,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--live", action="store_true")
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
@@ -322,9 +386,31 @@ async def main() -> None:
         print(f"Filling {name} with {args.dossiers:,} dossiers of {YEAR}...")
         timings = await _fill(url, args.dossiers)
         print("  " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
-    print(f"The indicators of {YEAR} (report of the statistics service, {args.runs} warm runs):")
     try:
-        await _time_reports(url, args.runs, args.explain)
+        print(f"Building the summary of {YEAR}'s months:")
+        await _build_summary(url)
+        periods = [
+            (
+                "the calendar year, every month from the summary",
+                date(YEAR, 1, 1),
+                date(YEAR, 12, 31),
+            ),
+            ("1 January to 15 November (half a month live)", date(YEAR, 1, 1), date(YEAR, 11, 15)),
+            ("10 February to 31 December (20 days live)", date(YEAR, 2, 10), date(YEAR, 12, 31)),
+        ]
+        for title, first, last in periods:
+            print(f"The indicators of {first} to {last}, {title} ({args.runs} warm runs):")
+            await _time_reports(url, StatsFilter(first=first, last=last), args.runs)
+        year = StatsFilter(first=date(YEAR, 1, 1), last=date(YEAR, 12, 31))
+        if args.explain:
+            await _explain(url, year)
+        if args.live:
+            kept = await _forget_builds(url)
+            try:
+                print(f"The calendar year without the summary ({args.runs} warm runs):")
+                await _time_reports(url, year, args.runs, CASES[:3])
+            finally:
+                await _restore_builds(url, kept)
     finally:
         if not args.keep:
             await _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
