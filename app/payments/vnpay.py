@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -116,11 +116,12 @@ def vnp_time(moment: datetime) -> str:
 
 
 def parse_vnp_time(value: str) -> datetime | None:
-    """A yyyyMMddHHmmss time in GMT+7 as an aware datetime; None if it is not one."""
+    """A yyyyMMddHHmmss time in GMT+7, in UTC (as the database keeps times: SQLite drops the
+    offset); None if it is not one."""
     if len(value) != len("20260101000000") or not value.isdigit():
         return None
     try:
-        return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=GMT7)
+        return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=GMT7).astimezone(UTC)
     except ValueError:
         return None
 

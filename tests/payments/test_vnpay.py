@@ -194,3 +194,11 @@ async def test_a_gateway_that_does_not_answer_is_unavailable() -> None:
     with pytest.raises(GatewayUnavailable):
         await gateway.query("x", datetime(2026, 11, 24, tzinfo=UTC), "x", "127.0.0.1")
     assert "SECRETSECRET" not in repr(gateway)
+
+
+def test_vnpay_times_are_read_in_utc() -> None:
+    # 23:59 in Việt Nam is 16:59 UTC the same day: a time after 17:00 there, kept with its
+    # offset on SQLite (which drops it), would have moved to the next day.
+    assert vnpay.parse_vnp_time("20261124235959") == datetime(2026, 11, 24, 16, 59, 59, tzinfo=UTC)
+    assert vnpay.parse_vnp_time("2026112423595") is None
+    assert vnpay.parse_vnp_time("20261324000000") is None
