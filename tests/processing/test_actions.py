@@ -19,7 +19,7 @@ from app.models.dossiers import Delivery, Dossier, Status
 from app.models.outbox import OutboxMessage
 from app.models.processing import DossierDocument
 from app.models.webhooks import WebhookEvent
-from app.processing import service
+from app.processing import calendar_service, service
 from app.processing.errors import ActionInvalid, WrongState
 from app.processing.rules import Action
 from app.processing.schemas import SupplementItem
@@ -184,17 +184,23 @@ async def test_a_supplement_during_appraisal_pauses_the_clock(
     # Three working days of waiting, seen from the applicant's resubmission.
     dossier = await db_session.scalar(select(Dossier).where(Dossier.code == code))
     assert dossier is not None
+    paused_at = utcnow() - timedelta(days=7)
     await db_session.execute(
-        update(Dossier)
-        .where(Dossier.id == dossier.id)
-        .values(paused_at=utcnow() - timedelta(days=7))
+        update(Dossier).where(Dossier.id == dossier.id).values(paused_at=paused_at)
     )
     await db_session.refresh(dossier)
     await db_session.refresh(dossier, ["procedure", "procedure_version", "agency"])
     await service.resubmitted(db_session, settings, dossier)
     work = await service.work_on(db_session, desk["specialist"], code)
     assert work.status.code == Status.processing
-    assert work.due_at is not None and work.due_at > due_before + timedelta(days=6)
+    # The due time moves by the working time of the wait (a week holds four or five working
+    # days, fewer around a public holiday such as 24 November).
+    (request,) = work.supplements
+    assert request.resubmitted_at is not None
+    calendar = await calendar_service.working_calendar(db_session, settings)
+    shift = calendar.working_time(paused_at, request.resubmitted_at)
+    assert shift >= 3 * calendar.day_length
+    assert work.due_at is not None and work.due_at == calendar.add(due_before, shift)
     assert work.supplement_count == 1 and work.late is False
     # The law allows one request; a second one is allowed but makes the dossier late.
     work = await act(
