@@ -21,13 +21,12 @@ from app.models.dossiers import Status
 from app.models.outbox import OutboxMessage
 from app.models.payments import Payment, PaymentNotice, PaymentStage, SandboxTransaction
 from app.models.processing import DocumentForm, DossierDocument
-from app.models.webhooks import WebhookEvent
 from app.payments import sandbox, service, tasks
 from app.payments.errors import PaymentsOff
 from app.payments.gateway import SANDBOX_TMN_CODE, VnpayGateway, sandbox_secret
 from app.processing.rules import Action
 from app.storage import FileStorage
-from tests.fixtures.processing import Desk, act, file_dossier
+from tests.fixtures.processing import Desk, act, event_types, file_dossier
 from tests.payments.conftest import Payer, browse_as, dossier_of, post_form, takes_fees
 
 pytestmark = pytest.mark.usefixtures("desk")
@@ -56,13 +55,6 @@ def _ipn(settings: Settings, reference: str, amount: int, **extra: str) -> dict[
         **extra,
     }
     return _sign(params, sandbox_secret(settings))
-
-
-async def _events(session: AsyncSession, code: str) -> list[str]:
-    rows = await session.scalars(
-        select(WebhookEvent.type).where(WebhookEvent.dossier_code == code).order_by(WebhookEvent.id)
-    )
-    return list(rows)
 
 
 async def _payment(session: AsyncSession, reference: str) -> Payment:
@@ -131,7 +123,7 @@ async def test_a_citizen_pays_through_the_sandbox_and_the_dossier_goes_on(
     assert await _notices(db_session, reference) == [("ipn", True, "settled_paid")]
     dossier = await dossier_of(db_session, owed)
     assert dossier.status == Status.received and dossier.due_at is not None
-    events = await _events(db_session, owed)
+    events = await event_types(db_session, owed)
     assert "payment.succeeded" in events and events[-1] == "dossier.received"
     txn = await db_session.scalar(
         select(SandboxTransaction).where(SandboxTransaction.txn_ref == reference)
@@ -200,7 +192,7 @@ async def test_forged_ipns_change_nothing(
     # Nothing moved: still pending, the dossier still owes.
     assert (await _payment(db_session, reference)).state == "pending"
     assert (await dossier_of(db_session, owed)).status == Status.payment_required
-    assert "payment.succeeded" not in await _events(db_session, owed)
+    assert "payment.succeeded" not in await event_types(db_session, owed)
     notices = await _notices(db_session, reference)
     assert [n[2] for n in notices] == ["bad_hash", "bad_hash", "bad_amount", "bad_hash"]
 
@@ -307,7 +299,7 @@ async def test_a_cancelled_payment_is_told_and_can_be_paid_again(
     returned = await client.get(cancelled.headers["location"])
     assert "You cancelled the payment" in returned.text
     assert (await _payment(db_session, reference)).state == "cancelled"
-    assert "payment.failed" in await _events(db_session, owed)
+    assert "payment.failed" in await event_types(db_session, owed)
     # A new payment can be started.
     again = await post_form(client, f"/ho-so/{owed}/thanh-toan")
     assert dict(parse_qsl(urlsplit(again.headers["location"]).query))["vnp_TxnRef"] != reference
@@ -401,4 +393,7 @@ async def test_fees_before_the_result_paid_through_the_sandbox_release_the_resul
     )
     assert (await _payment(db_session, reference)).stage == PaymentStage.before_result
     assert (await dossier_of(db_session, code)).status == Status.result_ready
-    assert (await _events(db_session, code))[-2:] == ["payment.succeeded", "dossier.result_ready"]
+    assert (await event_types(db_session, code))[-2:] == [
+        "payment.succeeded",
+        "dossier.result_ready",
+    ]

@@ -21,13 +21,13 @@ from app.models.catalog import Procedure
 from app.models.dossiers import Dossier, Status
 from app.models.payments import Payment, PaymentStage, PaymentState
 from app.models.processing import DossierDocument
-from app.models.webhooks import WebhookEvent
 from app.payments import dues
 from app.processing import service
 from app.processing.errors import WrongState
 from app.processing.rules import Action
 from app.storage import FileStorage
 from tests.fixtures.catalogs import PROCEDURE
+from tests.fixtures.processing import event_types
 from tests.processing.conftest import Desk, act, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
@@ -83,13 +83,6 @@ async def _forms(session: AsyncSession, code: str) -> list[str]:
     return list(rows)
 
 
-async def _event_types(session: AsyncSession, code: str) -> list[str]:
-    rows = await session.scalars(
-        select(WebhookEvent.type).where(WebhookEvent.dossier_code == code).order_by(WebhookEvent.id)
-    )
-    return list(rows)
-
-
 async def test_fees_before_processing_hold_the_dossier_until_paid(
     db_session: AsyncSession,
     settings: Settings,
@@ -107,7 +100,7 @@ async def test_fees_before_processing_hold_the_dossier_until_paid(
     assert dossier.received_at is not None
     assert dossier.clock_started_at is None and dossier.due_at is None
     assert await _forms(db_session, code) == []
-    assert (await _event_types(db_session, code))[-1] == "dossier.payment_required"
+    assert (await event_types(db_session, code))[-1] == "dossier.payment_required"
     due = await dues.due_of(db_session, await _dossier(db_session, code))
     assert due is not None and due.outstanding == 50_000
     assert dues.payable_now(dossier, due)
@@ -127,7 +120,7 @@ async def test_fees_before_processing_hold_the_dossier_until_paid(
     assert dossier.clock_started_at is not None and dossier.clock_started_at >= dossier.received_at
     assert dossier.due_at is not None and dossier.due_at == dossier.original_due_at
     assert await _forms(db_session, code) == ["01"]
-    assert (await _event_types(db_session, code))[-1] == "dossier.received"
+    assert (await event_types(db_session, code))[-1] == "dossier.received"
     # Settling again changes nothing.
     assert not await service.payment_settled(db_session, settings, storage, dossier.id)
     work = await act(db_session, settings, storage, desk["specialist"], code, Action.forward)
@@ -183,7 +176,7 @@ async def test_fees_before_the_result_hold_the_result_until_paid(
     dossier = await _dossier(db_session, code)
     assert dossier.status == Status.result_ready
     assert aware(dossier.finished_at) == work.finished_at
-    assert (await _event_types(db_session, code))[-2:] == [
+    assert (await event_types(db_session, code))[-2:] == [
         "dossier.payment_required",
         "dossier.result_ready",
     ]

@@ -18,22 +18,15 @@ from app.models.audit import AuditRecord
 from app.models.dossiers import Delivery, Dossier, Status
 from app.models.outbox import OutboxMessage
 from app.models.processing import DossierDocument
-from app.models.webhooks import WebhookEvent
 from app.processing import calendar_service, service
 from app.processing.errors import ActionInvalid, WrongState
 from app.processing.rules import Action
 from app.processing.schemas import SupplementItem
 from app.storage import FileStorage
+from tests.fixtures.processing import event_types
 from tests.processing.conftest import ROLES, Desk, act, file_dossier
 
 pytestmark = pytest.mark.usefixtures("desk")
-
-
-async def _events(session: AsyncSession, code: str) -> list[str]:
-    rows = await session.scalars(
-        select(WebhookEvent.type).where(WebhookEvent.dossier_code == code).order_by(WebhookEvent.id)
-    )
-    return list(rows)
 
 
 async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
@@ -79,7 +72,7 @@ async def test_a_dossier_goes_from_the_desk_to_its_returned_result(
         "signed",
         "returned",
     ]
-    assert await _events(db_session, code) == [
+    assert await event_types(db_session, code) == [
         "dossier.submitted",
         "dossier.received",
         "dossier.forwarded",
@@ -534,7 +527,7 @@ async def test_the_deadline_watch_marks_overdue_dossiers_once_and_reminds(
     assert report.overdue == 1
     again = await tasks.watch_deadlines(unit_of_work, settings)
     assert again.overdue == 0
-    assert (await _events(db_session, code))[-1] == "dossier.overdue"
+    assert (await event_types(db_session, code))[-1] == "dossier.overdue"
     mails = list(
         await db_session.scalars(
             select(OutboxMessage.payload)
